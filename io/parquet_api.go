@@ -1,0 +1,47 @@
+package lsio
+
+// This file fixes the Parquet API that the rest of lakesoul-flight builds on.
+// The implementation lives in parquet.go.
+
+import (
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// WriteOptions control how Parquet files are written.
+type WriteOptions struct {
+	// RowGroupRows is the maximum number of rows per row group (default 65536).
+	RowGroupRows int64
+	// ZstdLevel is the ZSTD compression level (default 1: fast, good ratio).
+	ZstdLevel int
+	// Allocator for temporary buffers (default memory.DefaultAllocator).
+	Allocator memory.Allocator
+}
+
+// ReadOptions control how Parquet files are read.
+type ReadOptions struct {
+	// BatchSize is the number of rows per record produced (default 8192).
+	BatchSize int64
+	// Allocator for the records produced (default memory.DefaultAllocator).
+	Allocator memory.Allocator
+	// WholeObjectBelow makes OpenParquet read objects smaller than this many
+	// bytes with one request and serve all reads from memory (default 32 MiB).
+	// Set it negative to always use ranged reads.
+	WholeObjectBelow int64
+}
+
+// FileStats describes a written Parquet file.
+type FileStats struct {
+	Path string
+	Rows int64
+	Size int64 // bytes stored
+}
+
+// ColumnStats are a row group's statistics for one column, decoded to Go
+// values: every integer type (including dates, times and timestamps) as
+// int64, floats as float64, UTF-8 strings as string, binary as []byte,
+// booleans as bool. HasMinMax is false when the writer stored no min/max.
+type ColumnStats struct {
+	HasMinMax bool
+	Min, Max  any
+	NullCount int64
+}
