@@ -18,6 +18,46 @@
 //   - names of namespaces and tables never contain path separators, "..",
 //     or control characters.
 //
+// # etcd layout
+//
+// All keys live under Config.Prefix (default "/lakesoul/"); numbers in keys
+// are zero-padded to 20 digits so that keys sort numerically.
+//
+//	ns/<namespace>                 Namespace as JSON
+//	tname/<namespace>/<table>      the table's id (16 hex digits)
+//	t/<id>/meta                    table metadata as JSON; its "schema" field
+//	                               is the current schema as an Arrow IPC
+//	                               stream (base64 in JSON), with the highest
+//	                               field id ever assigned
+//	t/<id>/schema/<schema id>      every schema version, Arrow IPC stream
+//	t/<id>/head                    {"version":v,"ts":unix nanoseconds}
+//	t/<id>/commit/<version>        Commit as JSON, or {"manifest":key,
+//	                               "version":v} when the JSON is larger than
+//	                               Config.InlineLimit
+//	t/<id>/ts/<unix nanoseconds>   version committed at that time
+//	t/<id>/ckpt/<version>          checkpoint: {"version","timestamp",
+//	                               "schema_id","files"}, or a manifest pointer
+//
+// A commit is one transaction comparing the exact bytes of the head key
+// read before (and that the table's metadata exists) and writing the head,
+// commit and timestamp keys. Creating a table writes its name, metadata,
+// schema 0 and version 0 in one transaction; dropping it deletes the name
+// and the whole t/<id>/ range in one transaction. Manifests are stored
+// through the ManifestStore under "<table path>/_manifests/", named
+// commit-<version>-<random>.json and checkpoint-<version>-<random>.json;
+// a manifest written for a commit that then lost its race is never
+// referenced and may be removed by cleanup.
+//
+// Timestamps are UTC with microsecond precision. The catalog, not the
+// caller, sets a commit's Timestamp and SchemaID (the table's schema when
+// it commits) and the Seq of added files left at zero. Field ids of a
+// schema (metadata key FieldIDKey) are assigned once and follow a column
+// through schema changes; an id is never reused after its column is
+// dropped.
+//
+// Snapshots returned by the catalog are shared with its cache and with
+// other callers and must be treated as read-only.
+//
 // The catalog knows nothing of Parquet: a DataFile is an opaque path with
 // statistics. It imports no other package of lakesoul-flight.
 package catalog

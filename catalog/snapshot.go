@@ -1,0 +1,285 @@
+package catalog
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// checkpointRecord is the value of a checkpoint key: the live files at a
+// version, or only a pointer to the manifest holding them.
+type checkpointRecord struct {
+	Manifest  string     `json:"manifest,omitempty"`
+	Version   int64      `json:"version"`
+	Timestamp time.Time  `json:"timestamp"`
+	SchemaID  int64      `json:"schema_id"`
+	Files     []DataFile `json:"files,omitempty"`
+}
+
+// Snapshot resolves a snapshot of a table: the latest version, an exact
+// version (ErrNotFound when it does not exist), or the newest version
+// committed at or before a time (ErrNotFound when that is before version
+// 0).
+//
+// The returned Snapshot, its Table and its Files are shared with other
+// callers and with the catalog's cache: they must not be modified.
+func (c *Catalog) Snapshot(ctx context.Context, tableID string, spec SnapshotSpec) (*Snapshot, error) {
+	st, err := c.readState(ctx, tableID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := c.resolveVersion(ctx, tableID, st.head.Version, spec)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.snapshotAt(ctx, st, v)
+	if err != nil {
+		return nil, notFoundIfDropped(ctx, c, tableID, err)
+	}
+	return s, nil
+}
+
+// maxAsOf is the latest time whose UnixNano is defined.
+var maxAsOf = time.Unix(0, math.MaxInt64-1)
+
+func (c *Catalog) resolveVersion(ctx context.Context, tableID string, headV int64, spec SnapshotSpec) (int64, error) {
+	switch {
+	case spec.Version != nil && spec.AsOf != nil:
+		return 0, invalid("a snapshot is selected by version or by time, not both")
+	case spec.Version != nil:
+		v := *spec.Version
+		if v < 0 || v > headV {
+			return 0, fmt.Errorf("%w: version %d does not exist (latest is %d)", ErrNotFound, v, headV)
+		}
+		return v, nil
+	case spec.AsOf != nil:
+		return c.versionAsOf(ctx, tableID, *spec.AsOf)
+	default:
+		return headV, nil
+	}
+}
+
+// versionAsOf returns the newest version committed at or before t.
+func (c *Catalog) versionAsOf(ctx context.Context, tableID string, t time.Time) (int64, error) {
+	notFound := func() error {
+		first := ""
+		resp, err := c.cli.Get(ctx, c.tsPrefix(tableID), clientv3.WithPrefix(), clientv3.WithLimit(1))
+		if err == nil && len(resp.Kvs) > 0 {
+			k := string(resp.Kvs[0].Key)
+			if n, err := strconv.ParseInt(k[len(c.tsPrefix(tableID)):], 10, 64); err == nil {
+				first = fmt.Sprintf(" (version 0 was committed at %s)", time.Unix(0, n).UTC().Format(time.RFC3339Nano))
+			}
+		}
+		return fmt.Errorf("%w: table %s has no version at or before %s%s",
+			ErrNotFound, tableID, t.UTC().Format(time.RFC3339Nano), first)
+	}
+	if t.Before(time.Unix(0, 0)) {
+		return 0, notFound()
+	}
+	if t.After(maxAsOf) {
+		t = maxAsOf
+	}
+	resp, err := c.cli.Get(ctx, c.tsPrefix(tableID),
+		clientv3.WithRange(c.tsKey(tableID, t.UnixNano()+1)),
+		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend),
+		clientv3.WithLimit(1))
+	if err != nil {
+		return 0, fmt.Errorf("catalog: table %s: look up time %s: %w", tableID, t, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return 0, notFound()
+	}
+	v, err := strconv.ParseInt(string(resp.Kvs[0].Value), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("catalog: table %s: bad timestamp index entry %s: %w", tableID, resp.Kvs[0].Key, err)
+	}
+	return v, nil
+}
+
+// snapshotAt builds the snapshot at version v (at most st's head) from the
+// nearest cached snapshot or checkpoint below it and the commits after.
+func (c *Catalog) snapshotAt(ctx context.Context, st *tableState, v int64) (*Snapshot, error) {
+	id := st.rec.ID
+	if s := c.snaps.get(id, v); s != nil {
+		return s, nil
+	}
+	base := c.snaps.floor(id, v)
+	k := c.cfg.CheckpointEvery
+	if base == nil || k <= 0 || v-base.Version >= k {
+		ck, err := c.latestCheckpoint(ctx, st, v)
+		if err != nil {
+			return nil, err
+		}
+		if ck != nil && (base == nil || ck.Version > base.Version) {
+			base = ck
+		}
+	}
+
+	var (
+		files    map[string]DataFile
+		from     int64
+		ts       time.Time
+		schemaID int64
+	)
+	if base != nil {
+		files = make(map[string]DataFile, len(base.Files))
+		for _, f := range base.Files {
+			files[f.Path] = f
+		}
+		from, ts, schemaID = base.Version+1, base.Timestamp, base.Table.SchemaID
+	} else {
+		files = map[string]DataFile{}
+	}
+	err := c.readCommits(ctx, id, from, v, func(cm *Commit) error {
+		c.replayed.Add(1)
+		for _, f := range cm.Removed {
+			delete(files, f.Path)
+		}
+		for _, f := range cm.Added {
+			files[f.Path] = f
+		}
+		ts, schemaID = cm.Timestamp, cm.SchemaID
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.tableAtSchema(ctx, st.rec, schemaID)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{Table: t, Version: v, Timestamp: ts, Files: sortedFiles(files)}
+	c.snaps.put(s)
+	return s, nil
+}
+
+// tableAtSchema returns the table described by rec with schema schemaID.
+func (c *Catalog) tableAtSchema(ctx context.Context, rec *tableRecord, schemaID int64) (*Table, error) {
+	t, err := c.table(rec)
+	if err != nil {
+		return nil, err
+	}
+	if schemaID != rec.SchemaID {
+		if t.Schema, err = c.Schema(ctx, rec.ID, schemaID); err != nil {
+			return nil, err
+		}
+		t.SchemaID = schemaID
+	}
+	return t, nil
+}
+
+// applyCommit returns the snapshot following base after cm.
+func applyCommit(base *Snapshot, cm *Commit) *Snapshot {
+	files := make(map[string]DataFile, len(base.Files)+len(cm.Added))
+	for _, f := range base.Files {
+		files[f.Path] = f
+	}
+	for _, f := range cm.Removed {
+		delete(files, f.Path)
+	}
+	for _, f := range cm.Added {
+		files[f.Path] = f
+	}
+	return &Snapshot{Table: base.Table, Version: cm.Version, Timestamp: cm.Timestamp, Files: sortedFiles(files)}
+}
+
+// sortedFiles returns the files ordered by (Partition, Bucket, Seq, Path).
+func sortedFiles(m map[string]DataFile) []DataFile {
+	out := make([]DataFile, 0, len(m))
+	for _, f := range m {
+		out = append(out, f)
+	}
+	slices.SortFunc(out, func(a, b DataFile) int {
+		return cmp.Or(
+			cmp.Compare(a.Partition, b.Partition),
+			cmp.Compare(a.Bucket, b.Bucket),
+			cmp.Compare(a.Seq, b.Seq),
+			cmp.Compare(a.Path, b.Path),
+		)
+	})
+	return out
+}
+
+// latestCheckpoint returns the newest checkpoint at or below v as a
+// snapshot (with the table at the checkpoint's schema), or nil.
+func (c *Catalog) latestCheckpoint(ctx context.Context, st *tableState, v int64) (*Snapshot, error) {
+	id := st.rec.ID
+	resp, err := c.cli.Get(ctx, c.ckptPrefix(id),
+		clientv3.WithRange(c.ckptKey(id, v+1)),
+		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend),
+		clientv3.WithLimit(1))
+	if err != nil {
+		return nil, fmt.Errorf("catalog: table %s: read checkpoint: %w", id, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return nil, nil
+	}
+	var ck checkpointRecord
+	if err := json.Unmarshal(resp.Kvs[0].Value, &ck); err != nil {
+		return nil, fmt.Errorf("catalog: table %s: decode checkpoint: %w", id, err)
+	}
+	if ck.Manifest != "" {
+		b, err := c.getManifest(ctx, ck.Manifest)
+		if err != nil {
+			return nil, err
+		}
+		version := ck.Version
+		ck = checkpointRecord{}
+		if err := json.Unmarshal(b, &ck); err != nil {
+			return nil, fmt.Errorf("catalog: table %s: decode checkpoint manifest: %w", id, err)
+		}
+		if ck.Version != version {
+			return nil, fmt.Errorf("catalog: table %s: checkpoint manifest holds version %d, expected %d", id, ck.Version, version)
+		}
+	}
+	t, err := c.tableAtSchema(ctx, st.rec, ck.SchemaID)
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{Table: t, Version: ck.Version, Timestamp: ck.Timestamp, Files: ck.Files}, nil
+}
+
+// checkpoint stores s as a checkpoint. It is best effort: failures are
+// logged, since a missing checkpoint only makes snapshots slower to build.
+func (c *Catalog) checkpoint(ctx context.Context, tablePath string, s *Snapshot) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	id := s.Table.ID
+	if err := c.writeCheckpoint(ctx, tablePath, s); err != nil {
+		c.log.Warn("catalog: checkpoint not written", "table", id, "version", s.Version, "err", err)
+	}
+}
+
+func (c *Catalog) writeCheckpoint(ctx context.Context, tablePath string, s *Snapshot) error {
+	id := s.Table.ID
+	ck := checkpointRecord{Version: s.Version, Timestamp: s.Timestamp, SchemaID: s.Table.SchemaID, Files: s.Files}
+	b, err := json.Marshal(&ck)
+	if err != nil {
+		return err
+	}
+	if len(b) > c.cfg.InlineLimit {
+		if c.cfg.Manifests == nil {
+			return fmt.Errorf("checkpoint is %d bytes, more than the inline limit of %d, and no manifest store is configured", len(b), c.cfg.InlineLimit)
+		}
+		key, err := c.putManifest(ctx, tablePath, fmt.Sprintf("checkpoint-%d", s.Version), b)
+		if err != nil {
+			return err
+		}
+		if b, err = json.Marshal(checkpointRecord{Manifest: key, Version: s.Version}); err != nil {
+			return err
+		}
+	}
+	// Only while the table exists: a dropped table must leave no keys.
+	_, err = c.cli.Txn(ctx).
+		If(clientv3.Compare(clientv3.CreateRevision(c.metaKey(id)), ">", 0)).
+		Then(clientv3.OpPut(c.ckptKey(id, s.Version), string(b))).
+		Commit()
+	return err
+}

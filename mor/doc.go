@@ -1,0 +1,24 @@
+// Package mor plans and executes reads of a table snapshot with
+// merge-on-read.
+//
+// A read resolves to a Plan: the snapshot's live files grouped into tasks,
+// one per non-empty (partition, bucket), after pruning partitions by
+// predicates on partition columns, buckets by equality predicates on the
+// whole primary key, and files and row groups by min/max statistics of
+// primary-key columns. Each task is independent and can be read on its own,
+// which is what makes buckets the unit of parallelism and of Flight
+// endpoints.
+//
+// Within a task the files are sorted runs ordered by Seq; the merge engine
+// (merge.go) combines them by primary key, newest run winning column by
+// column, honouring partial-column files, merge operators and delete
+// markers.
+//
+// Invariants:
+//   - only predicates on primary-key columns are used below the merge, and
+//     only to skip whole buckets, files or row groups, never to drop rows:
+//     the full filter is evaluated on merged rows, so an older version of a
+//     row can never leak out after a newer one stopped matching;
+//   - a scan holds at most a bounded number of batches per task in flight,
+//     however large the table.
+package mor

@@ -1,0 +1,414 @@
+package mor
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+)
+
+// OpenTask returns a streaming reader of one task's rows, merged, filtered,
+// projected to p.Schema and limited to the plan's limit.
+func (p *Plan) OpenTask(ctx context.Context, st lsio.Storage, t Task) (array.RecordReader, error) {
+	merged, err := p.openMerged(ctx, st, t, p.readSchema)
+	if err != nil {
+		return nil, err
+	}
+	return p.finish(ctx, merged), nil
+}
+
+// OpenTaskFull returns the merged rows of a task with every column of the
+// snapshot's schema and no filter: what compaction rewrites.
+func (p *Plan) OpenTaskFull(ctx context.Context, st lsio.Storage, t Task) (array.RecordReader, error) {
+	return p.openMerged(ctx, st, t, p.Snapshot.Table.Schema)
+}
+
+// openMerged opens the files of t and merges them (or concatenates them for
+// tables without a primary key), yielding the columns of schema.
+func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *arrow.Schema) (array.RecordReader, error) {
+	tbl := p.Snapshot.Table
+	ropts := lsio.ReadOptions{BatchSize: int64(p.opts.BatchSize), Allocator: p.opts.Allocator, WholeObjectBelow: p.opts.WholeObjectBelow}
+	if len(tbl.PrimaryKey) == 0 {
+		return p.openConcat(ctx, st, t, schema, ropts), nil
+	}
+	cdc := tbl.Properties[catalog.PropCDCColumn]
+	var runs []Run
+	fail := func(err error) (array.RecordReader, error) {
+		for _, r := range runs {
+			r.Reader.Release()
+		}
+		return nil, err
+	}
+	for _, f := range t.Files {
+		pf, err := lsio.OpenParquet(ctx, st, f.Path, ropts)
+		if err != nil {
+			return fail(fmt.Errorf("open %s: %w", f.Path, err))
+		}
+		rgs := p.rowGroups(pf)
+		if len(rgs) == 0 {
+			pf.Close()
+			continue
+		}
+		fileSchema := pf.Schema()
+		var cols []string
+		var want []arrow.Field
+		for _, fld := range fileSchema.Fields() {
+			n := fld.Name
+			keep := slices.Contains(tbl.PrimaryKey, n) || n == DeleteMarkerColumn || (cdc != "" && n == cdc) || schema.HasField(n)
+			if !keep {
+				continue
+			}
+			cols = append(cols, n)
+			if tf, ok := schema.FieldsByName(n); ok && len(tf) > 0 {
+				want = append(want, tf[0])
+			} else if tf, ok := tbl.Schema.FieldsByName(n); ok && len(tf) > 0 {
+				want = append(want, tf[0])
+			} else {
+				want = append(want, fld)
+			}
+		}
+		rr, err := pf.Read(ctx, cols, rgs)
+		if err != nil {
+			pf.Close()
+			return fail(fmt.Errorf("read %s: %w", f.Path, err))
+		}
+		runs = append(runs, Run{Reader: closeWith(castReader(ctx, rr, arrow.NewSchema(want, nil), p.opts.Allocator), pf.Close), Seq: f.Seq})
+	}
+	outFields := make([]arrow.Field, schema.NumFields())
+	for i, f := range schema.Fields() {
+		f.Nullable = f.Nullable || !slices.Contains(tbl.PrimaryKey, f.Name)
+		outFields[i] = f
+	}
+	return NewMergeReader(ctx, runs, MergeOptions{
+		PrimaryKey: tbl.PrimaryKey,
+		Schema:     arrow.NewSchema(outFields, nil),
+		MergeOps:   p.mergeOps,
+		CDCColumn:  cdc,
+		BatchSize:  p.opts.BatchSize,
+		Allocator:  p.opts.Allocator,
+	})
+}
+
+func (p *Plan) rowGroups(pf *lsio.ParquetFile) []int {
+	n := pf.NumRowGroups()
+	rgs := make([]int, 0, n)
+	for i := 0; i < n; i++ {
+		if len(p.keyConj) == 0 || p.rowGroupMayMatch(pf, i) {
+			rgs = append(rgs, i)
+		}
+	}
+	return rgs
+}
+
+// openConcat reads the files of a task without a primary key one after
+// another, in Seq order, filling columns a file lacks with NULL.
+func (p *Plan) openConcat(ctx context.Context, st lsio.Storage, t Task, schema *arrow.Schema, ropts lsio.ReadOptions) array.RecordReader {
+	files := t.Files
+	var cur array.RecordReader
+	closeCur := func() {
+		if cur != nil {
+			cur.Release()
+			cur = nil
+		}
+	}
+	next := func() (arrow.RecordBatch, error) {
+		for {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if cur != nil {
+				if cur.Next() {
+					rec := cur.RecordBatch()
+					rec.Retain()
+					return rec, nil
+				}
+				err := cur.Err()
+				closeCur()
+				if err != nil {
+					return nil, err
+				}
+			}
+			if len(files) == 0 {
+				return nil, nil
+			}
+			f := files[0]
+			files = files[1:]
+			pf, err := lsio.OpenParquet(ctx, st, f.Path, ropts)
+			if err != nil {
+				return nil, fmt.Errorf("open %s: %w", f.Path, err)
+			}
+			rgs := p.rowGroups(pf)
+			var cols []string
+			for _, fld := range schema.Fields() {
+				if pf.Schema().HasField(fld.Name) {
+					cols = append(cols, fld.Name)
+				}
+			}
+			rr, err := pf.Read(ctx, cols, rgs)
+			if err != nil {
+				pf.Close()
+				return nil, fmt.Errorf("read %s: %w", f.Path, err)
+			}
+			cur = closeWith(castReader(ctx, rr, schema, p.opts.Allocator), pf.Close)
+		}
+	}
+	return newIterReader(schema, next, closeCur)
+}
+
+// finish applies the filter, projects to the plan's output schema and
+// applies the limit.
+func (p *Plan) finish(ctx context.Context, in array.RecordReader) array.RecordReader {
+	filter := p.opts.Filter
+	remaining := p.opts.Limit
+	out := p.Schema
+	idx := make([]int, out.NumFields())
+	for i, f := range out.Fields() {
+		idx[i] = in.Schema().FieldIndices(f.Name)[0]
+	}
+	next := func() (arrow.RecordBatch, error) {
+		for {
+			if p.opts.Limit > 0 && remaining <= 0 {
+				return nil, nil
+			}
+			if !in.Next() {
+				return nil, in.Err()
+			}
+			rec := in.RecordBatch()
+			rec.Retain()
+			if filter != nil {
+				filtered, err := filterRecord(ctx, rec, filter, p.opts.Allocator)
+				rec.Release()
+				if err != nil {
+					return nil, err
+				}
+				rec = filtered
+			}
+			if rec.NumRows() == 0 {
+				rec.Release()
+				continue
+			}
+			cols := make([]arrow.Array, len(idx))
+			for i, j := range idx {
+				cols[i] = rec.Column(j)
+			}
+			n := rec.NumRows()
+			if p.opts.Limit > 0 && n > remaining {
+				n = remaining
+			}
+			proj := array.NewRecordBatch(out, cols, rec.NumRows())
+			rec.Release()
+			if n < proj.NumRows() {
+				sliced := proj.NewSlice(0, n)
+				proj.Release()
+				proj = sliced
+			}
+			remaining -= n
+			return proj, nil
+		}
+	}
+	return newIterReader(out, next, in.Release)
+}
+
+// filterRecord keeps the rows of rec for which e is true.
+func filterRecord(ctx context.Context, rec arrow.RecordBatch, e Expr, mem memory.Allocator) (arrow.RecordBatch, error) {
+	ok, err := Matches(e, rec)
+	if err != nil {
+		return nil, err
+	}
+	kept := 0
+	for _, b := range ok {
+		if b {
+			kept++
+		}
+	}
+	if kept == len(ok) {
+		rec.Retain()
+		return rec, nil
+	}
+	bb := array.NewBooleanBuilder(mem)
+	defer bb.Release()
+	bb.AppendValues(ok, nil)
+	mask := bb.NewBooleanArray()
+	defer mask.Release()
+	return compute.FilterRecordBatch(compute.WithAllocator(ctx, mem), rec, mask, compute.DefaultFilterOptions())
+}
+
+// castReader converts each record of in to schema: columns are matched by
+// name, cast when the stored type differs (a widened column), and filled
+// with NULL when missing (a column added after the file was written).
+func castReader(ctx context.Context, in array.RecordReader, schema *arrow.Schema, mem memory.Allocator) array.RecordReader {
+	same := in.Schema().NumFields() == schema.NumFields()
+	if same {
+		for i, f := range in.Schema().Fields() {
+			if f.Name != schema.Field(i).Name || !arrow.TypeEqual(f.Type, schema.Field(i).Type) {
+				same = false
+				break
+			}
+		}
+	}
+	if same {
+		return in
+	}
+	next := func() (arrow.RecordBatch, error) {
+		if !in.Next() {
+			return nil, in.Err()
+		}
+		rec := in.RecordBatch()
+		n := rec.NumRows()
+		cols := make([]arrow.Array, schema.NumFields())
+		release := func() {
+			for _, c := range cols {
+				if c != nil {
+					c.Release()
+				}
+			}
+		}
+		for i, f := range schema.Fields() {
+			idx := rec.Schema().FieldIndices(f.Name)
+			switch {
+			case len(idx) == 0:
+				cols[i] = array.MakeArrayOfNull(mem, f.Type, int(n))
+			case arrow.TypeEqual(rec.Column(idx[0]).DataType(), f.Type):
+				cols[i] = rec.Column(idx[0])
+				cols[i].Retain()
+			default:
+				c, err := compute.CastArray(compute.WithAllocator(ctx, mem), rec.Column(idx[0]), compute.SafeCastOptions(f.Type))
+				if err != nil {
+					release()
+					return nil, fmt.Errorf("cast column %s: %w", f.Name, err)
+				}
+				cols[i] = c
+			}
+		}
+		out := array.NewRecordBatch(schema, cols, n)
+		release()
+		return out, nil
+	}
+	return newIterReader(schema, next, in.Release)
+}
+
+// closeWith returns a reader that also calls fn when released.
+func closeWith(in array.RecordReader, fn func() error) array.RecordReader {
+	return newIterReader(in.Schema(), func() (arrow.RecordBatch, error) {
+		if !in.Next() {
+			return nil, in.Err()
+		}
+		rec := in.RecordBatch()
+		rec.Retain()
+		return rec, nil
+	}, func() {
+		in.Release()
+		_ = fn()
+	})
+}
+
+// Scan reads a whole plan: tasks are read Parallelism at a time and their
+// records returned in task order, with the plan's limit applied across
+// tasks. Releasing the reader early cancels the remaining work.
+func (p *Plan) Scan(ctx context.Context, st lsio.Storage) array.RecordReader {
+	ctx, cancel := context.WithCancel(ctx)
+	type item struct {
+		rec arrow.RecordBatch
+		err error
+	}
+	chans := make([]chan item, len(p.Tasks))
+	for i := range chans {
+		chans[i] = make(chan item, 2)
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.opts.Parallelism)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, t := range p.Tasks {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				for _, ch := range chans[i:] {
+					close(ch)
+				}
+				return
+			}
+			wg.Add(1)
+			go func(t Task, ch chan item) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				defer close(ch)
+				rr, err := p.OpenTask(ctx, st, t)
+				if err != nil {
+					ch <- item{err: err}
+					return
+				}
+				defer rr.Release()
+				for rr.Next() {
+					rec := rr.RecordBatch()
+					rec.Retain()
+					select {
+					case ch <- item{rec: rec}:
+					case <-ctx.Done():
+						rec.Release()
+						return
+					}
+				}
+				if err := rr.Err(); err != nil {
+					ch <- item{err: err}
+				}
+			}(t, chans[i])
+		}
+	}()
+	cur := 0
+	remaining := p.opts.Limit
+	stop := func() {
+		cancel()
+		for _, ch := range chans[min(cur, len(chans)):] {
+			for it := range ch {
+				if it.rec != nil {
+					it.rec.Release()
+				}
+			}
+		}
+		wg.Wait()
+	}
+	next := func() (arrow.RecordBatch, error) {
+		for cur < len(chans) {
+			if p.opts.Limit > 0 && remaining <= 0 {
+				return nil, nil
+			}
+			it, ok := <-chans[cur]
+			if !ok {
+				cur++
+				continue
+			}
+			if it.err != nil {
+				return nil, it.err
+			}
+			rec := it.rec
+			if p.opts.Limit > 0 && rec.NumRows() > remaining {
+				s := rec.NewSlice(0, remaining)
+				rec.Release()
+				rec = s
+			}
+			remaining -= rec.NumRows()
+			return rec, nil
+		}
+		return nil, nil
+	}
+	return newIterReader(p.Schema, next, stop)
+}
+
+// Scan plans and reads a snapshot in one call.
+func Scan(ctx context.Context, st lsio.Storage, snap *catalog.Snapshot, opts ScanOptions) (array.RecordReader, error) {
+	p, err := NewPlan(snap, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Scan(ctx, st), nil
+}

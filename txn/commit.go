@@ -1,0 +1,135 @@
+package txn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
+)
+
+// commitReq is a write whose files are stored and which now needs a version.
+type commitReq struct {
+	tbl         *catalog.Table
+	op          catalog.Operation
+	readVersion int64
+	added       []catalog.DataFile
+	removed     []catalog.DataFile
+	// dependsOn, for operations that read the table (delete and update by
+	// predicate, overwrite), reports whether a partition's concurrent
+	// change invalidates what was read. nil for blind writes.
+	dependsOn func(partition string) bool
+	summary   map[string]string
+}
+
+// commit adds the request as a new version, rebasing over concurrent
+// commits as the conflict rules allow. On failure it removes the request's
+// files and nothing is visible.
+func (w *Writer) commit(ctx context.Context, req commitReq) (*catalog.Commit, error) {
+	cm, err := w.tryCommit(ctx, req)
+	if err != nil {
+		w.removeFiles(context.WithoutCancel(ctx), req.added)
+		return nil, err
+	}
+	return cm, nil
+}
+
+func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit, error) {
+	if w.beforeCommit != nil {
+		w.beforeCommit()
+	}
+	cat := w.cfg.Catalog
+	expected := req.readVersion
+	delay := w.cfg.Backoff
+	summary := map[string]string{}
+	for k, v := range req.summary {
+		summary[k] = v
+	}
+	var rowsAdded, rowsRemoved int64
+	for _, f := range req.added {
+		rowsAdded += f.Rows
+	}
+	for _, f := range req.removed {
+		rowsRemoved += f.Rows
+	}
+	summary["rows_added"] = strconv.FormatInt(rowsAdded, 10)
+	summary["rows_removed"] = strconv.FormatInt(rowsRemoved, 10)
+	for attempt := 1; ; attempt++ {
+		cm, err := cat.Commit(ctx, req.tbl.ID, catalog.Commit{
+			Version:     expected + 1,
+			ReadVersion: req.readVersion,
+			Operation:   req.op,
+			SchemaID:    req.tbl.SchemaID,
+			Added:       req.added,
+			Removed:     req.removed,
+			Summary:     summary,
+		})
+		if err == nil {
+			return cm, nil
+		}
+		if !errors.Is(err, catalog.ErrVersionMismatch) {
+			return nil, err
+		}
+		if attempt >= w.cfg.MaxAttempts {
+			return nil, fmt.Errorf("%w: gave up after %d attempts on a busy table: %v", ErrConflict, attempt, err)
+		}
+		head, err := cat.Head(ctx, req.tbl.ID)
+		if err != nil {
+			return nil, err
+		}
+		others, err := cat.Commits(ctx, req.tbl.ID, expected+1, head)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkConflicts(req, others); err != nil {
+			return nil, err
+		}
+		expected = head
+		// Jittered exponential backoff keeps racing writers from retrying
+		// in lockstep.
+		sleep := delay/2 + rand.N(delay/2+1)
+		select {
+		case <-time.After(sleep):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		delay = min(2*delay, w.cfg.MaxBackoff)
+	}
+}
+
+// checkConflicts applies the conflict rules to the commits that won the
+// race against req.
+func checkConflicts(req commitReq, others []catalog.Commit) error {
+	removed := make(map[string]bool, len(req.removed))
+	for _, f := range req.removed {
+		removed[f.Path] = true
+	}
+	for _, c := range others {
+		if c.Operation == catalog.OpSchemaChange {
+			return fmt.Errorf("%w: the schema of %s.%s changed at version %d", ErrConflict, req.tbl.Namespace, req.tbl.Name, c.Version)
+		}
+		for _, f := range c.Removed {
+			if removed[f.Path] {
+				return fmt.Errorf("%w: %s at version %d replaced file %s that this %s also replaces",
+					ErrConflict, c.Operation, c.Version, f.Path, req.op)
+			}
+		}
+		if req.dependsOn == nil || c.Operation == catalog.OpCompaction {
+			continue
+		}
+		for _, p := range c.Partitions() {
+			if req.dependsOn(p) {
+				where := "the table"
+				if p != "" {
+					where = "partition " + p
+				}
+				return fmt.Errorf("%w: %s at version %d changed %s, which this %s read at version %d",
+					ErrConflict, c.Operation, c.Version, where, req.op, req.readVersion)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package txn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+)
+
+// Sentinel errors.
+var (
+	// ErrConflict means a concurrent commit made this one impossible; nothing
+	// was committed. The operation can be retried from the start.
+	ErrConflict = errors.New("txn: conflict with a concurrent commit")
+	// ErrInvalid means the input does not fit the table; nothing was written.
+	ErrInvalid = errors.New("txn: invalid input")
+)
+
+// Config configures a Writer.
+type Config struct {
+	Catalog *catalog.Catalog // required
+	Storage lsio.Storage     // required: the warehouse
+	// Write options for Parquet files.
+	Write lsio.WriteOptions
+	// MaxAttempts bounds commit attempts when racing other writers.
+	MaxAttempts int
+	// Backoff is the first retry delay; it doubles up to MaxBackoff, with
+	// jitter.
+	Backoff, MaxBackoff time.Duration
+	// Parallelism is the number of files written at once.
+	Parallelism int
+	// BatchSize is the number of rows per record when reading for updates,
+	// deletes and compaction.
+	BatchSize int
+	Allocator memory.Allocator
+	Logger    *slog.Logger
+}
+
+// DefaultConfig returns a Config with defaults and no catalog or storage.
+func DefaultConfig() Config {
+	return Config{
+		MaxAttempts: 100,
+		Backoff:     time.Millisecond,
+		MaxBackoff:  200 * time.Millisecond,
+		Parallelism: runtime.GOMAXPROCS(0),
+		BatchSize:   8192,
+		Allocator:   memory.DefaultAllocator,
+		Logger:      slog.Default(),
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.Catalog == nil:
+		return errors.New("txn: Config.Catalog is required")
+	case c.Storage == nil:
+		return errors.New("txn: Config.Storage is required")
+	case c.MaxAttempts < 1:
+		return fmt.Errorf("txn: MaxAttempts must be at least 1, got %d", c.MaxAttempts)
+	case c.Parallelism < 1:
+		return fmt.Errorf("txn: Parallelism must be at least 1, got %d", c.Parallelism)
+	case c.BatchSize < 1:
+		return fmt.Errorf("txn: BatchSize must be at least 1, got %d", c.BatchSize)
+	case c.Allocator == nil:
+		return errors.New("txn: Config.Allocator is required")
+	case c.Logger == nil:
+		return errors.New("txn: Config.Logger is required")
+	}
+	return nil
+}
+
+// Writer writes to the tables of one catalog and warehouse. It is safe for
+// concurrent use.
+type Writer struct {
+	cfg Config
+	// beforeCommit, when set by tests, runs after the files of a write are
+	// stored and before the commit.
+	beforeCommit func()
+}
+
+// New returns a Writer.
+func New(cfg Config) (*Writer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Writer{cfg: cfg}, nil
+}
+
+// ManifestStore adapts a Storage to the catalog's ManifestStore, so large
+// commits and checkpoints are kept beside the data.
+func ManifestStore(st lsio.Storage) catalog.ManifestStore { return manifestStore{st} }
+
+type manifestStore struct{ st lsio.Storage }
+
+func (m manifestStore) PutManifest(ctx context.Context, key string, data []byte) error {
+	return m.st.Put(ctx, key, data)
+}
+
+func (m manifestStore) GetManifest(ctx context.Context, key string) ([]byte, error) {
+	return m.st.Get(ctx, key)
+}

@@ -1,0 +1,345 @@
+package txn
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/internal/bucket"
+	"github.com/lakesoul-io/lakesoul-flight/internal/keyenc"
+	"github.com/lakesoul-io/lakesoul-flight/internal/partition"
+	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+)
+
+// group is the rows of one write that land in one (partition, bucket).
+type group struct {
+	partition string
+	bucket    int
+	rows      []int32 // row indices into the conformed record
+}
+
+// splitRows assigns every row of rec its partition and bucket.
+func splitRows(tbl *catalog.Table, rec arrow.RecordBatch) ([]group, error) {
+	n := int(rec.NumRows())
+	parts, partOf, err := partitionsOf(tbl, rec)
+	if err != nil {
+		return nil, err
+	}
+	buckets := make([]int32, n)
+	nb := 1
+	if len(tbl.PrimaryKey) > 0 && tbl.HashBucketNum > 1 {
+		nb = tbl.HashBucketNum
+		keys := make([]arrow.Array, len(tbl.PrimaryKey))
+		for i, k := range tbl.PrimaryKey {
+			keys[i] = rec.Column(rec.Schema().FieldIndices(k)[0])
+		}
+		if err := bucket.Rows(keys, nb, buckets); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+	}
+	counts := make([]int, len(parts)*nb)
+	for i := 0; i < n; i++ {
+		counts[int(partOf[i])*nb+int(buckets[i])]++
+	}
+	groups := make([]group, len(counts))
+	for i := range groups {
+		groups[i] = group{partition: parts[i/nb], bucket: i % nb, rows: make([]int32, 0, counts[i])}
+	}
+	for i := 0; i < n; i++ {
+		g := &groups[int(partOf[i])*nb+int(buckets[i])]
+		g.rows = append(g.rows, int32(i))
+	}
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g.rows) > 0 {
+			out = append(out, g)
+		}
+	}
+	slices.SortFunc(out, func(a, b group) int {
+		if c := strings.Compare(a.partition, b.partition); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.bucket, b.bucket)
+	})
+	return out, nil
+}
+
+// partitionsOf returns the distinct partitions of rec and each row's index
+// into them.
+func partitionsOf(tbl *catalog.Table, rec arrow.RecordBatch) ([]string, []int32, error) {
+	n := int(rec.NumRows())
+	partOf := make([]int32, n)
+	if len(tbl.PartitionBy) == 0 {
+		return []string{""}, partOf, nil
+	}
+	cols := make([]arrow.Array, len(tbl.PartitionBy))
+	for i, c := range tbl.PartitionBy {
+		cols[i] = rec.Column(rec.Schema().FieldIndices(c)[0])
+	}
+	index := map[string]int32{}
+	var parts []string
+	vals := make([]partition.Value, len(cols))
+	var key strings.Builder
+	for r := 0; r < n; r++ {
+		key.Reset()
+		for i, c := range cols {
+			vals[i] = partition.ValueOf(c, r)
+			if vals[i].Null {
+				key.WriteByte(1)
+			} else {
+				key.WriteByte(0)
+				key.WriteString(vals[i].Text)
+			}
+			key.WriteByte(0)
+		}
+		k := key.String()
+		idx, ok := index[k]
+		if !ok {
+			idx = int32(len(parts))
+			index[k] = idx
+			parts = append(parts, partition.Format(tbl.PartitionBy, vals))
+		}
+		partOf[r] = idx
+	}
+	return parts, partOf, nil
+}
+
+// sortDedupe orders rows by primary key and keeps, of rows with equal keys,
+// the one that came last in the input.
+func sortDedupe(keys []arrow.Array, rows []int32) []int32 {
+	less := keyCompare(keys)
+	slices.SortStableFunc(rows, func(a, b int32) int { return less(int(a), int(b)) })
+	out := rows[:0]
+	for i := 0; i < len(rows); i++ {
+		if i+1 < len(rows) && less(int(rows[i]), int(rows[i+1])) == 0 {
+			continue
+		}
+		out = append(out, rows[i])
+	}
+	return out
+}
+
+// keyCompare returns a comparator of rows by the key columns.
+func keyCompare(keys []arrow.Array) func(i, j int) int {
+	if len(keys) == 1 {
+		return columnCompare(keys[0])
+	}
+	cmps := make([]func(i, j int) int, len(keys))
+	for k, col := range keys {
+		cmps[k] = columnCompare(col)
+	}
+	return func(i, j int) int {
+		for _, c := range cmps {
+			if r := c(i, j); r != 0 {
+				return r
+			}
+		}
+		return 0
+	}
+}
+
+func columnCompare(col arrow.Array) func(i, j int) int {
+	switch a := col.(type) {
+	case *array.String:
+		return func(i, j int) int { return strings.Compare(a.Value(i), a.Value(j)) }
+	case *array.LargeString:
+		return func(i, j int) int { return strings.Compare(a.Value(i), a.Value(j)) }
+	case *array.Binary:
+		return func(i, j int) int { return bytes.Compare(a.Value(i), a.Value(j)) }
+	case *array.LargeBinary:
+		return func(i, j int) int { return bytes.Compare(a.Value(i), a.Value(j)) }
+	case *array.Int64:
+		v := a.Int64Values()
+		return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Int32:
+		v := a.Int32Values()
+		return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Int16:
+		v := a.Int16Values()
+		return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Int8:
+		v := a.Int8Values()
+		return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Uint64:
+		v := a.Uint64Values()
+		return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Uint32:
+		v := a.Uint32Values()
+		return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Uint16:
+		v := a.Uint16Values()
+		return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Uint8:
+		v := a.Uint8Values()
+		return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Date32:
+		v := a.Date32Values()
+		return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Timestamp:
+		v := a.TimestampValues()
+		return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Boolean:
+		return func(i, j int) int { return cmp.Compare(b2i(a.Value(i)), b2i(a.Value(j))) }
+	case *array.Decimal128:
+		return func(i, j int) int { return a.Value(i).Cmp(a.Value(j)) }
+	}
+	// Catalog validation only admits the types above as key columns.
+	panic(fmt.Sprintf("txn: unsupported key type %s", col.DataType()))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// newWriteID returns a random identifier for the files of one write.
+func newWriteID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// filePath names the data file of a write for one (partition, bucket).
+func filePath(tbl *catalog.Table, part string, writeID string, b int) string {
+	name := fmt.Sprintf("part-%s_%04d.parquet", writeID, b)
+	if part == "" {
+		return path.Join(tbl.Path, name)
+	}
+	return path.Join(tbl.Path, part, name)
+}
+
+// fileSpec is what to write as one data file.
+type fileSpec struct {
+	partition string
+	bucket    int
+	rec       arrow.RecordBatch // rows sorted by key (for key tables)
+	seq       int64             // 0 lets the commit assign its version
+	deletes   bool
+	partial   bool // rec lacks some table columns
+}
+
+// writeFiles writes the specs in parallel and returns their descriptions, in
+// spec order. On error, files already written are removed.
+func (w *Writer) writeFiles(ctx context.Context, tbl *catalog.Table, writeID string, specs []fileSpec) ([]catalog.DataFile, error) {
+	out := make([]catalog.DataFile, len(specs))
+	errs := make([]error, len(specs))
+	sem := make(chan struct{}, w.cfg.Parallelism)
+	var wg sync.WaitGroup
+	for i := range specs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i], errs[i] = w.writeFile(ctx, tbl, writeID, specs[i])
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			w.removeFiles(context.WithoutCancel(ctx), out)
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (w *Writer) writeFile(ctx context.Context, tbl *catalog.Table, writeID string, s fileSpec) (catalog.DataFile, error) {
+	p := filePath(tbl, s.partition, writeID, s.bucket)
+	stats, err := lsio.WriteParquet(ctx, w.cfg.Storage, p, s.rec.Schema(), []arrow.RecordBatch{s.rec}, w.cfg.Write)
+	if err != nil {
+		return catalog.DataFile{}, fmt.Errorf("write %s: %w", p, err)
+	}
+	df := catalog.DataFile{
+		Path:      p,
+		Partition: s.partition,
+		Bucket:    s.bucket,
+		Seq:       s.seq,
+		Rows:      stats.Rows,
+		Size:      stats.Size,
+		SchemaID:  tbl.SchemaID,
+		Deletes:   s.deletes,
+	}
+	if s.partial {
+		for _, f := range s.rec.Schema().Fields() {
+			df.Columns = append(df.Columns, f.Name)
+		}
+	}
+	if len(tbl.PrimaryKey) > 0 && s.rec.NumRows() > 0 {
+		first := s.rec.Column(s.rec.Schema().FieldIndices(tbl.PrimaryKey[0])[0])
+		if keyenc.Supported(first.DataType()) {
+			lo, err1 := keyenc.Append(nil, first, 0)
+			hi, err2 := keyenc.Append(nil, first, first.Len()-1)
+			if err1 == nil && err2 == nil {
+				df.KeyMin, df.KeyMax = lo, hi
+			}
+		}
+	}
+	return df, nil
+}
+
+// removeFiles deletes files of a write that will not be committed.
+func (w *Writer) removeFiles(ctx context.Context, files []catalog.DataFile) {
+	for _, f := range files {
+		if f.Path == "" {
+			continue
+		}
+		if err := w.cfg.Storage.Delete(ctx, f.Path); err != nil {
+			w.cfg.Logger.Warn("could not remove uncommitted file; it is an orphan now", "path", f.Path, "err", err)
+		}
+	}
+}
+
+// take gathers rows of rec by index.
+func take(ctx context.Context, rec arrow.RecordBatch, rows []int32, mem memory.Allocator) (arrow.RecordBatch, error) {
+	if len(rows) == int(rec.NumRows()) && isIdentity(rows) {
+		rec.Retain()
+		return rec, nil
+	}
+	b := array.NewInt32Builder(mem)
+	b.AppendValues(rows, nil)
+	idx := b.NewInt32Array()
+	b.Release()
+	defer idx.Release()
+	ctx = compute.WithAllocator(ctx, mem)
+	cols := make([]arrow.Array, rec.NumCols())
+	for i := range cols {
+		c, err := compute.TakeArray(ctx, rec.Column(i), idx)
+		if err != nil {
+			for _, c := range cols[:i] {
+				c.Release()
+			}
+			return nil, err
+		}
+		cols[i] = c
+	}
+	out := array.NewRecordBatch(rec.Schema(), cols, int64(len(rows)))
+	for _, c := range cols {
+		c.Release()
+	}
+	return out, nil
+}
+
+func isIdentity(rows []int32) bool {
+	for i, r := range rows {
+		if int(r) != i {
+			return false
+		}
+	}
+	return true
+}
