@@ -86,8 +86,30 @@ type Writer struct {
 	beforeCommit func()
 }
 
-// New returns a Writer.
+// New returns a Writer. Zero fields of cfg take their defaults.
 func New(cfg Config) (*Writer, error) {
+	def := DefaultConfig()
+	if cfg.MaxAttempts == 0 {
+		cfg.MaxAttempts = def.MaxAttempts
+	}
+	if cfg.Backoff == 0 {
+		cfg.Backoff = def.Backoff
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = def.MaxBackoff
+	}
+	if cfg.Parallelism == 0 {
+		cfg.Parallelism = def.Parallelism
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = def.BatchSize
+	}
+	if cfg.Allocator == nil {
+		cfg.Allocator = def.Allocator
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = def.Logger
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -118,16 +118,99 @@ func partitionsOf(tbl *catalog.Table, rec arrow.RecordBatch) ([]string, []int32,
 }
 
 // sortDedupe orders rows by primary key and keeps, of rows with equal keys,
-// the one that came last in the input.
+// the one that came last in the input. Rows are sorted by (key, row index)
+// with an unstable sort, which is much faster than a stable one and keeps
+// the last row of each key last among its equals.
 func sortDedupe(keys []arrow.Array, rows []int32) []int32 {
+	if len(keys) == 1 {
+		switch a := keys[0].(type) {
+		case *array.String:
+			return sortDedupeStrings(a, rows)
+		case *array.Int64:
+			return sortDedupeInts(a.Int64Values(), rows)
+		}
+	}
 	less := keyCompare(keys)
-	slices.SortStableFunc(rows, func(a, b int32) int { return less(int(a), int(b)) })
+	slices.SortFunc(rows, func(a, b int32) int {
+		if c := less(int(a), int(b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
 	out := rows[:0]
 	for i := 0; i < len(rows); i++ {
 		if i+1 < len(rows) && less(int(rows[i]), int(rows[i+1])) == 0 {
 			continue
 		}
 		out = append(out, rows[i])
+	}
+	return out
+}
+
+// prefixKey orders most string keys by an integer compare of their first
+// eight bytes, falling back to the whole string only on a tie.
+type prefixKey struct {
+	prefix uint64
+	row    int32
+}
+
+func stringPrefix(s string) uint64 {
+	var p uint64
+	for i := 0; i < 8; i++ {
+		p <<= 8
+		if i < len(s) {
+			p |= uint64(s[i])
+		}
+	}
+	return p
+}
+
+func sortDedupeStrings(a *array.String, rows []int32) []int32 {
+	ks := make([]prefixKey, len(rows))
+	for i, r := range rows {
+		ks[i] = prefixKey{stringPrefix(a.Value(int(r))), r}
+	}
+	slices.SortFunc(ks, func(x, y prefixKey) int {
+		if x.prefix != y.prefix {
+			return cmp.Compare(x.prefix, y.prefix)
+		}
+		if c := strings.Compare(a.Value(int(x.row)), a.Value(int(y.row))); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.row, y.row)
+	})
+	out := rows[:0]
+	for i, k := range ks {
+		if i+1 < len(ks) && ks[i+1].prefix == k.prefix && a.Value(int(ks[i+1].row)) == a.Value(int(k.row)) {
+			continue
+		}
+		out = append(out, k.row)
+	}
+	return out
+}
+
+type intKey struct {
+	v   int64
+	row int32
+}
+
+func sortDedupeInts(vals []int64, rows []int32) []int32 {
+	ks := make([]intKey, len(rows))
+	for i, r := range rows {
+		ks[i] = intKey{vals[r], r}
+	}
+	slices.SortFunc(ks, func(x, y intKey) int {
+		if x.v != y.v {
+			return cmp.Compare(x.v, y.v)
+		}
+		return cmp.Compare(x.row, y.row)
+	})
+	out := rows[:0]
+	for i, k := range ks {
+		if i+1 < len(ks) && ks[i+1].v == k.v {
+			continue
+		}
+		out = append(out, k.row)
 	}
 	return out
 }
