@@ -39,7 +39,9 @@ type FileStats struct {
 // ColumnStats are a row group's statistics for one column, decoded to Go
 // values: every integer type (including dates, times and timestamps) as
 // int64, floats as float64, UTF-8 strings as string, binary as []byte,
-// booleans as bool. HasMinMax is false when the writer stored no min/max.
+// booleans as bool, decimal128 as decimal128.Num. HasMinMax is false when
+// the writer stored no min/max, and for a uint64 column whose maximum does
+// not fit in int64.
 type ColumnStats struct {
 	HasMinMax bool
 	Min, Max  any

@@ -14,7 +14,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
@@ -22,6 +21,7 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/internal/keyenc"
 	"github.com/lakesoul-io/lakesoul-flight/internal/partition"
 	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
 // group is the rows of one write that land in one (partition, bucket).
@@ -394,28 +394,7 @@ func take(ctx context.Context, rec arrow.RecordBatch, rows []int32, mem memory.A
 		rec.Retain()
 		return rec, nil
 	}
-	b := array.NewInt32Builder(mem)
-	b.AppendValues(rows, nil)
-	idx := b.NewInt32Array()
-	b.Release()
-	defer idx.Release()
-	ctx = compute.WithAllocator(ctx, mem)
-	cols := make([]arrow.Array, rec.NumCols())
-	for i := range cols {
-		c, err := compute.TakeArray(ctx, rec.Column(i), idx)
-		if err != nil {
-			for _, c := range cols[:i] {
-				c.Release()
-			}
-			return nil, err
-		}
-		cols[i] = c
-	}
-	out := array.NewRecordBatch(rec.Schema(), cols, int64(len(rows)))
-	for _, c := range cols {
-		c.Release()
-	}
-	return out, nil
+	return mor.TakeRows(mem, rec, rows)
 }
 
 func isIdentity(rows []int32) bool {
