@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -105,7 +106,7 @@ func writerProperties(schema *arrow.Schema, opts WriteOptions) *parquet.WriterPr
 		parquet.WithDictionaryDefault(false),
 	}
 	for _, f := range schema.Fields() {
-		if dictionaryEncoded(f.Type) {
+		if dictionaryEncoded(f.Type) && !slices.Contains(opts.PlainColumns, f.Name) {
 			props = append(props, parquet.WithDictionaryFor(f.Name, true))
 		}
 	}

@@ -15,6 +15,10 @@ type WriteOptions struct {
 	ZstdLevel int
 	// Allocator for temporary buffers (default memory.DefaultAllocator).
 	Allocator memory.Allocator
+	// PlainColumns are string or binary columns written without dictionary
+	// encoding: those whose values rarely repeat (keys, addresses), where a
+	// dictionary costs time and saves nothing.
+	PlainColumns []string
 }
 
 // ReadOptions control how Parquet files are read.

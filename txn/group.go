@@ -344,7 +344,9 @@ func (w *Writer) writeFiles(ctx context.Context, tbl *catalog.Table, writeID str
 
 func (w *Writer) writeFile(ctx context.Context, tbl *catalog.Table, writeID string, s fileSpec) (catalog.DataFile, error) {
 	p := filePath(tbl, s.partition, writeID, s.bucket)
-	stats, err := lsio.WriteParquet(ctx, w.cfg.Storage, p, s.rec.Schema(), []arrow.RecordBatch{s.rec}, w.cfg.Write)
+	opts := w.cfg.Write
+	opts.PlainColumns = append(slices.Clone(opts.PlainColumns), mostlyDistinct(s.rec)...)
+	stats, err := lsio.WriteParquet(ctx, w.cfg.Storage, p, s.rec.Schema(), []arrow.RecordBatch{s.rec}, opts)
 	if err != nil {
 		return catalog.DataFile{}, fmt.Errorf("write %s: %w", p, err)
 	}
@@ -374,6 +376,46 @@ func (w *Writer) writeFile(ctx context.Context, tbl *catalog.Table, writeID stri
 		}
 	}
 	return df, nil
+}
+
+// mostlyDistinct names the string and binary columns of rec whose sampled
+// values are mostly distinct, so a dictionary would not pay for itself.
+func mostlyDistinct(rec arrow.RecordBatch) []string {
+	const sample = 1024
+	n := int(rec.NumRows())
+	if n < 64 {
+		return nil
+	}
+	step := max(1, n/sample)
+	var out []string
+	seen := make(map[string]struct{}, sample)
+	for i, col := range rec.Columns() {
+		var value func(int) string
+		switch a := col.(type) {
+		case *array.String:
+			value = a.Value
+		case *array.LargeString:
+			value = a.Value
+		case *array.Binary:
+			value = a.ValueString
+		case *array.LargeBinary:
+			value = func(i int) string { return string(a.Value(i)) }
+		default:
+			continue
+		}
+		clear(seen)
+		taken := 0
+		for r := 0; r < n; r += step {
+			if col.IsValid(r) {
+				seen[value(r)] = struct{}{}
+				taken++
+			}
+		}
+		if taken > 0 && len(seen)*2 > taken {
+			out = append(out, rec.ColumnName(i))
+		}
+	}
+	return out
 }
 
 // removeFiles deletes files of a write that will not be committed.

@@ -34,24 +34,19 @@ func (w *Writer) Overwrite(ctx context.Context, tbl *catalog.Table, opts Overwri
 	if err != nil {
 		return nil, err
 	}
-	specs, err := w.prepare(ctx, tbl, recs, kindAppend)
+	files, err := w.writeRows(ctx, tbl, recs, kindAppend)
 	if err != nil {
 		return nil, err
 	}
-	defer releaseSpecs(specs)
 	written := map[string]bool{}
-	for _, s := range specs {
-		written[s.partition] = true
+	for _, f := range files {
+		written[f.Partition] = true
 	}
 	var removed []catalog.DataFile
 	for _, f := range snap.Files {
 		if !opts.Partitions || written[f.Partition] {
 			removed = append(removed, f)
 		}
-	}
-	files, err := w.writeFiles(ctx, tbl, newWriteID(), specs)
-	if err != nil {
-		return nil, err
 	}
 	depends := func(string) bool { return true }
 	if opts.Partitions {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -88,21 +89,19 @@ func (w *Writer) blindWrite(ctx context.Context, tbl *catalog.Table, op catalog.
 	if err != nil {
 		return nil, err
 	}
-	specs, err := w.prepare(ctx, tbl, recs, kind)
-	if err != nil {
-		return nil, err
-	}
-	defer releaseSpecs(specs)
-	files, err := w.writeFiles(ctx, tbl, newWriteID(), specs)
+	files, err := w.writeRows(ctx, tbl, recs, kind)
 	if err != nil {
 		return nil, err
 	}
 	return w.commit(ctx, commitReq{tbl: tbl, op: op, readVersion: head, added: files})
 }
 
-// prepare conforms the input and cuts it into sorted per-(partition, bucket)
-// records, ready to write.
-func (w *Writer) prepare(ctx context.Context, tbl *catalog.Table, recs []arrow.RecordBatch, kind writeKind) ([]fileSpec, error) {
+// writeRows conforms the input, cuts it into (partition, bucket) groups and
+// writes each group as one file sorted by key (last row of a key kept). The
+// groups are sorted, gathered and written by a pool of workers, each group
+// start to finish, so no phase waits for another and memory is freed as
+// files complete. On error the files already written are removed.
+func (w *Writer) writeRows(ctx context.Context, tbl *catalog.Table, recs []arrow.RecordBatch, kind writeKind) ([]catalog.DataFile, error) {
 	mem := w.cfg.Allocator
 	rec, err := conform(ctx, tbl, recs, kind, mem)
 	if err != nil {
@@ -135,14 +134,16 @@ func (w *Writer) prepare(ctx context.Context, tbl *catalog.Table, recs []arrow.R
 			cdc = idx[0]
 		}
 	}
-	specs := make([]fileSpec, len(groups))
+	writeID := newWriteID()
+	files := make([]catalog.DataFile, len(groups))
 	errs := make([]error, len(groups))
+	var wg sync.WaitGroup
 	sem := make(chan struct{}, w.cfg.Parallelism)
-	done := make(chan struct{})
 	for i := range groups {
 		sem <- struct{}{}
+		wg.Add(1)
 		go func(i int) {
-			defer func() { <-sem; done <- struct{}{} }()
+			defer func() { <-sem; wg.Done() }()
 			g := groups[i]
 			rows := g.rows
 			if len(keys) > 0 {
@@ -153,25 +154,24 @@ func (w *Writer) prepare(ctx context.Context, tbl *catalog.Table, recs []arrow.R
 				errs[i] = err
 				return
 			}
-			specs[i] = fileSpec{
+			defer r.Release()
+			files[i], errs[i] = w.writeFile(ctx, tbl, writeID, fileSpec{
 				partition: g.partition,
 				bucket:    g.bucket,
 				rec:       r,
 				partial:   partial,
 				deletes:   kind == kindDeleteKeys || (cdc >= 0 && hasDeleteRow(r.Column(cdc))),
-			}
+			})
 		}(i)
 	}
-	for range groups {
-		<-done
-	}
+	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			releaseSpecs(specs)
+			w.removeFiles(context.WithoutCancel(ctx), files)
 			return nil, err
 		}
 	}
-	return specs, nil
+	return files, nil
 }
 
 func releaseSpecs(specs []fileSpec) {
