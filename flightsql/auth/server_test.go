@@ -369,7 +369,8 @@ func (h *basicAuthHandler) GetToken(context.Context) (string, error) { return st
 
 func TestBasicOnEveryCall(t *testing.T) {
 	users := &countingUsers{UserStore: auth.SingleUser("alice", "pw")}
-	a := newAuth(t, auth.Config{Secret: secretA, Users: users})
+	clk := newFakeClock()
+	a := newAuth(t, auth.Config{Secret: secretA, Users: users, CacheTTL: time.Minute, Now: clk.Now})
 	cl := newClient(t, startServer(t, a), nil, nil)
 	ctx := withAuthorization(ctxT(t), basic("alice", "pw"))
 	for i := range 5 {
@@ -392,8 +393,21 @@ func TestBasicOnEveryCall(t *testing.T) {
 	if n := users.n.Load(); n != 1 {
 		t.Fatalf("%d password checks reached the store, want 1", n)
 	}
-	_, err := whoami(withAuthorization(ctxT(t), basic("alice", "other")), cl)
-	wantUnauthenticated(t, err, "invalid user name or password")
+	// A cached entry expires; failures are never cached.
+	clk.Advance(time.Minute)
+	if _, err := whoami(ctx, cl); err != nil {
+		t.Fatal(err)
+	}
+	if n := users.n.Load(); n != 2 {
+		t.Fatalf("after the cache TTL: %d password checks, want 2", n)
+	}
+	for range 2 {
+		_, err := whoami(withAuthorization(ctxT(t), basic("alice", "other")), cl)
+		wantUnauthenticated(t, err, "invalid user name or password")
+	}
+	if n := users.n.Load(); n != 4 {
+		t.Fatalf("after two failures: %d password checks, want 4", n)
+	}
 }
 
 func TestDisabled(t *testing.T) {
