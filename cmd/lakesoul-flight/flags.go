@@ -40,7 +40,7 @@ func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 }
 
 // printFlags writes the flags of fs with their environment variables and
-// defaults, in definition order as listed in names.
+// defaults, group by group in the order the groups list them.
 func printFlags(w io.Writer, fs *flag.FlagSet, groups []flagGroup) {
 	for _, g := range groups {
 		fmt.Fprintf(w, "\n%s:\n", g.title)

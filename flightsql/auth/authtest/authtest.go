@@ -1,6 +1,3 @@
-// Package authtest writes throw-away TLS certificates for tests: a CA, a
-// server certificate for 127.0.0.1 and localhost, and a client certificate,
-// all ECDSA P-256 and valid for one day.
 package authtest
 
 import (
