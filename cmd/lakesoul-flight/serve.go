@@ -143,7 +143,7 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	if err != nil {
 		return err
 	}
-	opts, err := grpcOptions(cfg, authn)
+	opts, err := grpcOptions(cfg, authn, lg)
 	if err != nil {
 		return err
 	}
@@ -277,9 +277,10 @@ func newAuthenticator(cfg serveConfig, secret []byte, lg *slog.Logger, reg prome
 	return auth.New(acfg)
 }
 
-// grpcOptions are the server options of the Flight listener: TLS, then the
-// authentication interceptors (outermost), then keepalive policy.
-func grpcOptions(cfg serveConfig, a *auth.Authenticator) ([]grpc.ServerOption, error) {
+// grpcOptions are the server options of the Flight listener: TLS, panic
+// recovery, the authentication interceptors (outside the service's own),
+// keepalive policy.
+func grpcOptions(cfg serveConfig, a *auth.Authenticator, lg *slog.Logger) ([]grpc.ServerOption, error) {
 	var opts []grpc.ServerOption
 	if cfg.tls() {
 		tc, err := auth.TLSConfig(cfg.TLSCert, cfg.TLSKey, cfg.TLSClientCA)
@@ -289,8 +290,8 @@ func grpcOptions(cfg serveConfig, a *auth.Authenticator) ([]grpc.ServerOption, e
 		opts = append(opts, grpc.Creds(credentials.NewTLS(tc)))
 	}
 	return append(opts,
-		grpc.ChainUnaryInterceptor(a.UnaryInterceptor()),
-		grpc.ChainStreamInterceptor(a.StreamInterceptor()),
+		grpc.ChainUnaryInterceptor(recoverUnary(lg), a.UnaryInterceptor()),
+		grpc.ChainStreamInterceptor(recoverStream(lg), a.StreamInterceptor()),
 		// Drivers may ping idle connections; do not answer with GOAWAY.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	), nil
