@@ -136,12 +136,29 @@ func httpGet(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// checkCatalogs calls GetCatalogs, which must pass authentication; the
-// service itself may not implement it yet.
+// checkCatalogs calls GetCatalogs, which must pass authentication, and
+// reads its endpoints. The service may not implement it yet.
 func checkCatalogs(t *testing.T, ctx context.Context, cl *flightsql.Client) {
 	t.Helper()
-	if _, err := cl.GetCatalogs(ctx); err != nil && status.Code(err) != codes.Unimplemented {
+	info, err := cl.GetCatalogs(ctx)
+	if status.Code(err) == codes.Unimplemented {
+		return
+	}
+	if err != nil {
 		t.Fatalf("GetCatalogs: %v", err)
+	}
+	for _, ep := range info.Endpoint {
+		rdr, err := cl.DoGet(ctx, ep.Ticket)
+		if err != nil {
+			t.Fatalf("DoGet catalogs: %v", err)
+		}
+		for rdr.Next() {
+		}
+		err = rdr.Err()
+		rdr.Release()
+		if err != nil {
+			t.Fatalf("reading catalogs: %v", err)
+		}
 	}
 }
 
