@@ -1,0 +1,127 @@
+package flightsql
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/txn"
+)
+
+// MaxMessageSize is the gRPC message size the server accepts and sends.
+// Record batches it streams stay well below it.
+const MaxMessageSize = 64 << 20
+
+// Config configures a Server.
+type Config struct {
+	Catalog *catalog.Catalog // required
+	Storage lsio.Storage     // required: the warehouse
+	Writer  *txn.Writer      // required: writes to Catalog and Storage
+
+	// Secret signs tickets and prepared-statement handles with HMAC-SHA256.
+	// Replicas that serve the same clients must share it. When empty, New
+	// draws a random one, which suits a single server.
+	Secret []byte
+	// TicketTTL bounds how long a ticket from GetFlightInfo may be redeemed.
+	TicketTTL time.Duration
+	// PreparedTTL is how long an unused prepared statement handle lives.
+	PreparedTTL time.Duration
+	// MaxEndpoints caps the endpoints of one FlightInfo; buckets beyond it
+	// are grouped into shared endpoints.
+	MaxEndpoints int
+	// JDBCEndpoints caps the endpoints for the Arrow JDBC driver, which
+	// opens every endpoint at once.
+	JDBCEndpoints int
+	// BatchRows is the number of rows per streamed record batch.
+	BatchRows int
+	// DefaultSchema is the schema unqualified names resolve in when the
+	// session sets none.
+	DefaultSchema string
+	// Version is reported through SqlInfo.
+	Version string
+
+	Allocator  memory.Allocator
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer // optional
+}
+
+// DefaultConfig returns a Config with defaults and no catalog, storage or
+// writer.
+func DefaultConfig() Config {
+	return Config{
+		TicketTTL:     24 * time.Hour,
+		PreparedTTL:   time.Hour,
+		MaxEndpoints:  256,
+		JDBCEndpoints: 1,
+		BatchRows:     64 * 1024,
+		DefaultSchema: catalog.DefaultNamespace,
+		Version:       "dev",
+		Allocator:     memory.DefaultAllocator,
+		Logger:        slog.Default(),
+	}
+}
+
+// withDefaults fills zero fields from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.TicketTTL == 0 {
+		c.TicketTTL = d.TicketTTL
+	}
+	if c.PreparedTTL == 0 {
+		c.PreparedTTL = d.PreparedTTL
+	}
+	if c.MaxEndpoints == 0 {
+		c.MaxEndpoints = d.MaxEndpoints
+	}
+	if c.JDBCEndpoints == 0 {
+		c.JDBCEndpoints = d.JDBCEndpoints
+	}
+	if c.BatchRows == 0 {
+		c.BatchRows = d.BatchRows
+	}
+	if c.DefaultSchema == "" {
+		c.DefaultSchema = d.DefaultSchema
+	}
+	if c.Version == "" {
+		c.Version = d.Version
+	}
+	if c.Allocator == nil {
+		c.Allocator = d.Allocator
+	}
+	if c.Logger == nil {
+		c.Logger = d.Logger
+	}
+	if len(c.Secret) == 0 {
+		c.Secret = make([]byte, 32)
+		_, _ = rand.Read(c.Secret)
+	}
+	return c
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.Catalog == nil:
+		return errors.New("flightsql: Config.Catalog is required")
+	case c.Storage == nil:
+		return errors.New("flightsql: Config.Storage is required")
+	case c.Writer == nil:
+		return errors.New("flightsql: Config.Writer is required")
+	case len(c.Secret) > 0 && len(c.Secret) < 16:
+		return fmt.Errorf("flightsql: Secret must be at least 16 bytes, got %d", len(c.Secret))
+	case c.TicketTTL < 0 || c.PreparedTTL < 0:
+		return errors.New("flightsql: TTLs must not be negative")
+	case c.MaxEndpoints < 0 || c.JDBCEndpoints < 0:
+		return errors.New("flightsql: endpoint caps must not be negative")
+	case c.BatchRows < 0:
+		return errors.New("flightsql: BatchRows must not be negative")
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+package flightsql
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/txn"
+)
+
+// DoPutCommandStatementIngest bulk-loads a stream of record batches into a
+// table in one commit: append (or upsert, for primary-key tables), create,
+// or replace, as the table definition options say. Options primary_key and
+// partition_by (comma-separated) and hash_bucket_num shape a created table;
+// other options become its properties.
+func (s *Server) DoPutCommandStatementIngest(ctx context.Context, cmd flightsql.StatementIngest, r flight.MessageReader) (int64, error) {
+	n, err := s.ingest(ctx, cmd, r)
+	return n, toStatus(err)
+}
+
+func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r flight.MessageReader) (int64, error) {
+	if cmd.GetTemporary() {
+		return 0, invalidf("temporary tables are not supported")
+	}
+	if len(cmd.GetTransactionId()) > 0 {
+		return 0, invalidf("transactions are not supported")
+	}
+	if c := cmd.GetCatalog(); c != "" && !strings.EqualFold(c, catalogName) {
+		return 0, catalog.ErrNotFound
+	}
+	ns := cmd.GetSchema()
+	if ns == "" {
+		ns = s.schemaOf(ctx)
+	}
+	name := cmd.GetTable()
+	var ifNotExist flightsql.TableDefinitionOptionsTableNotExistOption
+	var ifExists flightsql.TableDefinitionOptionsTableExistsOption
+	if o := cmd.GetTableDefinitionOptions(); o != nil {
+		ifNotExist, ifExists = o.IfNotExist, o.IfExists
+	}
+
+	// Read everything first: a stream that fails midway commits nothing.
+	var recs []arrow.RecordBatch
+	defer func() { releaseAll(recs) }()
+	for r.Next() {
+		rec := r.RecordBatch()
+		rec.Retain()
+		recs = append(recs, rec)
+	}
+	if err := r.Err(); err != nil {
+		return 0, invalidf("reading the ingest stream: %v", err)
+	}
+	inSchema := r.Schema()
+	if inSchema == nil {
+		return 0, invalidf("the ingest stream has no schema")
+	}
+
+	tbl, err := s.cfg.Catalog.LoadTable(ctx, ns, name)
+	exists := err == nil
+	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return 0, err
+	}
+	switch {
+	case exists && ifExists == flightsql.TableDefinitionOptionsTableExistsOptionReplace:
+		if err := checkIngestSchema(tbl, inSchema); err == nil {
+			if _, err := s.cfg.Writer.Overwrite(ctx, tbl, txn.OverwriteOptions{}, recs...); err != nil {
+				return 0, err
+			}
+			return countRows(recs), nil
+		}
+		// A new shape: replace the table itself.
+		if _, err := s.cfg.Catalog.DropTable(ctx, ns, name); err != nil {
+			return 0, err
+		}
+		exists = false
+	case exists && ifExists == flightsql.TableDefinitionOptionsTableExistsOptionAppend:
+	case exists:
+		return 0, alreadyExists(ns, name)
+	case ifNotExist != flightsql.TableDefinitionOptionsTableNotExistOptionCreate:
+		return 0, notFound(ns, name)
+	}
+	if !exists {
+		spec, err := ingestSpec(ns, name, inSchema, cmd.GetOptions())
+		if err != nil {
+			return 0, err
+		}
+		if tbl, err = s.cfg.Catalog.CreateTable(ctx, spec); err != nil {
+			return 0, err
+		}
+	} else if err := checkIngestSchema(tbl, inSchema); err != nil {
+		return 0, err
+	}
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	if _, err := s.cfg.Writer.Write(ctx, tbl, recs...); err != nil {
+		return 0, err
+	}
+	return countRows(recs), nil
+}
+
+func alreadyExists(ns, name string) error {
+	return errors.Join(catalog.ErrAlreadyExists, invalidTableMsg("table %s.%s already exists (ingest with mode append or replace)", ns, name))
+}
+
+func notFound(ns, name string) error {
+	return errors.Join(catalog.ErrNotFound, invalidTableMsg("table %s.%s does not exist (ingest with mode create)", ns, name))
+}
+
+func invalidTableMsg(format, ns, name string) error {
+	return errors.New(strings.Replace(strings.Replace(format, "%s", ns, 1), "%s", name, 1))
+}
+
+// checkIngestSchema checks an ingest stream against an existing table: every
+// column must exist in the table.
+func checkIngestSchema(tbl *catalog.Table, in *arrow.Schema) error {
+	for _, f := range in.Fields() {
+		if _, ok := fieldOf(tbl.Schema, f.Name); !ok {
+			return invalidf("table %s.%s has no column %q", tbl.Namespace, tbl.Name, f.Name)
+		}
+	}
+	return nil
+}
+
+// ingestSpec is the table an ingest creates.
+func ingestSpec(ns, name string, in *arrow.Schema, opts map[string]string) (catalog.TableSpec, error) {
+	spec := catalog.TableSpec{Namespace: ns, Name: name, Schema: publicSchema(in)}
+	props := map[string]string{}
+	for k, v := range opts {
+		switch k {
+		case "primary_key":
+			spec.PrimaryKey = splitList(v)
+		case "partition_by":
+			spec.PartitionBy = splitList(v)
+		case "hash_bucket_num":
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 {
+				return spec, invalidf("hash_bucket_num must be a positive integer, got %q", v)
+			}
+			spec.HashBucketNum = n
+		default:
+			props[k] = v
+		}
+	}
+	if len(spec.PrimaryKey) > 0 && spec.HashBucketNum == 0 {
+		spec.HashBucketNum = DefaultHashBuckets
+	}
+	if len(props) > 0 {
+		spec.Properties = props
+	}
+	return spec, nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

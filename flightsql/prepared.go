@@ -1,0 +1,303 @@
+package flightsql
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
+)
+
+// Prepared statement handles are sealed like tickets: the statement, the
+// session schema and, once bound, the parameters. Binding returns a new
+// handle, so any replica serves any step and nothing is kept per client;
+// a handle expires PreparedTTL after it was made or last bound.
+
+// CreatePreparedStatement parses a statement and describes it: queries
+// get their result schema (JDBC treats a statement without one as an
+// update), and statements with parameters their parameter schema.
+func (s *Server) CreatePreparedStatement(ctx context.Context, req flightsql.ActionCreatePreparedStatementRequest) (flightsql.ActionCreatePreparedStatementResult, error) {
+	var res flightsql.ActionCreatePreparedStatementResult
+	st, err := sqlparse.Parse(req.GetQuery())
+	if err != nil {
+		return res, toStatus(err)
+	}
+	h := handleBody{SQL: req.GetQuery(), Schema: s.schemaOf(ctx), Expires: expiry(s.cfg.PreparedTTL)}
+	if res.Handle, err = s.seal(h); err != nil {
+		return res, toStatus(err)
+	}
+	isUpdate := true
+	if q, ok := st.(*sqlparse.Query); ok {
+		isUpdate = false
+		p, err := s.planQuery(ctx, q, h.Schema, nil, true)
+		if err != nil {
+			return res, toStatus(err)
+		}
+		res.DatasetSchema = p.schema
+	}
+	res.IsUpdate = &isUpdate
+	ps, err := s.paramSchema(ctx, st, h.Schema)
+	if err != nil {
+		return res, toStatus(err)
+	}
+	res.ParameterSchema = ps
+	return res, nil
+}
+
+// paramSchema types a statement's parameters: by the column they are
+// compared with or stored into where that is known, as strings otherwise
+// (every client can bind a string, and the server converts it).
+func (s *Server) paramSchema(ctx context.Context, st sqlparse.Statement, schema string) (*arrow.Schema, error) {
+	n := sqlparse.NumParams(st)
+	types := make([]arrow.DataType, n)
+	var tableSchema *arrow.Schema
+	var where sqlparse.Expr
+	switch x := st.(type) {
+	case *sqlparse.Insert:
+		tbl, err := s.loadTarget(ctx, x.Table, schema)
+		if err != nil {
+			return nil, err
+		}
+		target, err := targetFields(tbl, x.Columns)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range x.Rows {
+			for i, e := range row {
+				if p, ok := e.(*sqlparse.Param); ok && i < len(target) && p.Index < n {
+					types[p.Index] = target[i].Type
+				}
+			}
+		}
+	case *sqlparse.Delete:
+		if tbl, err := s.loadTarget(ctx, x.Table, schema); err == nil {
+			tableSchema, where = tbl.Schema, x.Where
+		}
+	case *sqlparse.Update:
+		if tbl, err := s.loadTarget(ctx, x.Table, schema); err == nil {
+			tableSchema, where = tbl.Schema, x.Where
+			for _, a := range x.Set {
+				if p, ok := a.Value.(*sqlparse.Param); ok && p.Index < n {
+					if f, ok := fieldOf(tbl.Schema, a.Column); ok {
+						types[p.Index] = f.Type
+					}
+				}
+			}
+		}
+	case *sqlparse.Query:
+		if dt, err := s.duckParamTypes(ctx, x, schema); err == nil {
+			copy(types, dt)
+		}
+		if x.Simple != nil {
+			if r, err := s.resolveRef(ctx, x.Simple.Table, schema); err == nil && r.snap != nil {
+				tableSchema, where = r.snap.Table.Schema, x.Simple.Where
+			}
+		}
+	}
+	if tableSchema != nil {
+		typeParams(where, tableSchema, types)
+	}
+	fields := make([]arrow.Field, n)
+	for i := range fields {
+		t := types[i]
+		if t == nil {
+			t = arrow.BinaryTypes.String
+		}
+		fields[i] = arrow.Field{Name: fmt.Sprintf("parameter_%d", i+1), Type: t, Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil), nil
+}
+
+// typeParams types parameters compared with a column in e.
+func typeParams(e sqlparse.Expr, sch *arrow.Schema, types []arrow.DataType) {
+	set := func(col sqlparse.Expr, p sqlparse.Expr) {
+		c, ok := columnOf(col, sch)
+		pp, isParam := p.(*sqlparse.Param)
+		if ok && isParam && pp.Index < len(types) {
+			f, _ := fieldOf(sch, c)
+			types[pp.Index] = f.Type
+		}
+	}
+	switch x := e.(type) {
+	case *sqlparse.Binary:
+		set(x.L, x.R)
+		set(x.R, x.L)
+		typeParams(x.L, sch, types)
+		typeParams(x.R, sch, types)
+	case *sqlparse.Unary:
+		typeParams(x.X, sch, types)
+	case *sqlparse.InList:
+		for _, item := range x.List {
+			set(x.X, item)
+		}
+	case *sqlparse.Between:
+		set(x.X, x.Lo)
+		set(x.X, x.Hi)
+	}
+}
+
+// openHandle checks and decodes a prepared statement handle.
+func (s *Server) openHandle(b []byte) (*handleBody, error) {
+	var h handleBody
+	if err := s.unseal(b, "prepared statement handle", &h); err != nil {
+		return nil, err
+	}
+	if expired(h.Expires) {
+		return nil, fmt.Errorf("%w: the prepared statement expired; prepare it again", ErrTicket)
+	}
+	return &h, nil
+}
+
+// ClosePreparedStatement has nothing to free: handles hold no server state.
+func (s *Server) ClosePreparedStatement(context.Context, flightsql.ActionClosePreparedStatementRequest) error {
+	return nil
+}
+
+// DoPutPreparedStatementQuery binds parameters and returns the handle that
+// carries them.
+func (s *Server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.PreparedStatementQuery, r flight.MessageReader, _ flight.MetadataWriter) ([]byte, error) {
+	h, err := s.openHandle(cmd.GetPreparedStatementHandle())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	var recs []arrow.RecordBatch
+	defer func() { releaseAll(recs) }()
+	for r.Next() {
+		rec := r.RecordBatch()
+		rec.Retain()
+		recs = append(recs, rec)
+	}
+	if err := r.Err(); err != nil {
+		return nil, toStatus(invalidf("reading parameters: %v", err))
+	}
+	if h.Params, err = encodeParams(s.cfg.Allocator, recs); err != nil {
+		return nil, toStatus(err)
+	}
+	h.Expires = expiry(s.cfg.PreparedTTL)
+	out, err := s.seal(h)
+	return out, toStatus(err)
+}
+
+// GetFlightInfoPreparedStatement plans a prepared query with its bound
+// parameters.
+func (s *Server) GetFlightInfoPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+	h, err := s.openHandle(cmd.GetPreparedStatementHandle())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	q, err := parseQuery(h.SQL)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	if q.Params > 0 && len(h.Params) == 0 {
+		return nil, toStatus(invalidf("the statement has %d parameters and none were bound", q.Params))
+	}
+	p, err := s.planQuery(ctx, q, h.Schema, h.Params, false)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	info, err := s.flightInfo(p, desc)
+	return info, toStatus(err)
+}
+
+// GetSchemaPreparedStatement returns a prepared query's result schema.
+func (s *Server) GetSchemaPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, _ *flight.FlightDescriptor) (*flight.SchemaResult, error) {
+	h, err := s.openHandle(cmd.GetPreparedStatementHandle())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	q, err := parseQuery(h.SQL)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	p, err := s.planQuery(ctx, q, h.Schema, h.Params, true)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &flight.SchemaResult{Schema: flight.SerializeSchema(p.schema, s.cfg.Allocator)}, nil
+}
+
+// PollFlightInfoPreparedStatement answers complete at once, as for
+// statements.
+func (s *Server) PollFlightInfoPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, desc *flight.FlightDescriptor) (*flight.PollInfo, error) {
+	info, err := s.GetFlightInfoPreparedStatement(ctx, cmd, desc)
+	if err != nil {
+		return nil, err
+	}
+	one := 1.0
+	return &flight.PollInfo{Info: info, Progress: &one}, nil
+}
+
+// DoGetPreparedStatement serves a prepared statement command used directly
+// as a ticket (some clients do): it is planned and read as one stream.
+func (s *Server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	h, err := s.openHandle(cmd.GetPreparedStatementHandle())
+	if err != nil {
+		return nil, nil, toStatus(err)
+	}
+	q, err := parseQuery(h.SQL)
+	if err != nil {
+		return nil, nil, toStatus(err)
+	}
+	recs, sch, err := s.runQuery(ctx, q, h.Schema, nil)
+	if err != nil {
+		return nil, nil, toStatus(err)
+	}
+	ch := make(chan flight.StreamChunk, len(recs))
+	for _, r := range recs {
+		ch <- flight.StreamChunk{Data: r}
+	}
+	close(ch)
+	return sch, ch, nil
+}
+
+// DoPutPreparedStatementUpdate runs a prepared update once with all bound
+// parameter rows: an INSERT ... VALUES with N parameter rows is one commit.
+func (s *Server) DoPutPreparedStatementUpdate(ctx context.Context, cmd flightsql.PreparedStatementUpdate, r flight.MessageReader) (int64, error) {
+	h, err := s.openHandle(cmd.GetPreparedStatementHandle())
+	if err != nil {
+		return 0, toStatus(err)
+	}
+	st, err := sqlparse.Parse(h.SQL)
+	if err != nil {
+		return 0, toStatus(err)
+	}
+	var recs []arrow.RecordBatch
+	defer func() { releaseAll(recs) }()
+	for r.Next() {
+		rec := r.RecordBatch()
+		rec.Retain()
+		recs = append(recs, rec)
+	}
+	if err := r.Err(); err != nil {
+		return 0, toStatus(invalidf("reading parameters: %v", err))
+	}
+	var rows paramRows
+	if len(recs) > 0 {
+		b, err := encodeParams(s.cfg.Allocator, recs)
+		if err != nil {
+			return 0, toStatus(err)
+		}
+		if rows, err = decodeParams(s.cfg.Allocator, b); err != nil {
+			return 0, toStatus(err)
+		}
+	} else if len(h.Params) > 0 {
+		if rows, err = decodeParams(s.cfg.Allocator, h.Params); err != nil {
+			return 0, toStatus(err)
+		}
+	}
+	if sqlparse.NumParams(st) == 0 && len(rows) > 0 {
+		rows = nil
+	}
+	ctx = withSchema(ctx, h.Schema)
+	n, err := s.execUpdate(ctx, st, rows)
+	return n, toStatus(err)
+}
+
+// withSchema makes schemaOf answer schema for the rest of a call.
+func withSchema(ctx context.Context, schema string) context.Context {
+	return context.WithValue(ctx, sessionKey{}, session{Schema: schema})
+}

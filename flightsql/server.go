@@ -1,0 +1,52 @@
+package flightsql
+
+import (
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"google.golang.org/grpc"
+)
+
+// Server is the Flight SQL service of one lakesoul-flight process. It keeps
+// no per-client state: tickets, prepared statement handles and sessions
+// travel with the client, signed, so any replica serves any call.
+type Server struct {
+	flightsql.BaseServer
+	cfg  Config
+	duck *duckEngine
+}
+
+// New returns a Server. Zero fields of cfg take their defaults.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	duck, err := newDuckEngine()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, duck: duck}
+	if err := s.registerSqlInfo(); err != nil {
+		duck.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// FlightService returns the gRPC Flight service to register:
+// flight.RegisterFlightServiceServer(grpcServer, s.FlightService()).
+func (s *Server) FlightService() flight.FlightServer {
+	return flightsql.NewFlightServerWithAllocator(s, s.cfg.Allocator)
+}
+
+// ServerOptions are the gRPC server options the service needs (message
+// sizes); callers add TLS and authentication.
+func (s *Server) ServerOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(MaxMessageSize),
+		grpc.MaxSendMsgSize(MaxMessageSize),
+	}
+}
+
+// Close releases the embedded DuckDB.
+func (s *Server) Close() error { return s.duck.Close() }

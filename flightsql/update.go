@@ -1,0 +1,559 @@
+package flightsql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
+	"github.com/lakesoul-io/lakesoul-flight/txn"
+)
+
+// DefaultHashBuckets is hash_bucket_num for a primary-key table created
+// without one.
+const DefaultHashBuckets = 4
+
+// DoPutCommandStatementUpdate runs DDL and DML and reports affected rows.
+func (s *Server) DoPutCommandStatementUpdate(ctx context.Context, cmd flightsql.StatementUpdate) (int64, error) {
+	st, err := sqlparse.Parse(cmd.GetQuery())
+	if err != nil {
+		return 0, toStatus(err)
+	}
+	n, err := s.execUpdate(ctx, st, nil)
+	return n, toStatus(err)
+}
+
+// execUpdate runs a statement that is not a query; params are the bound
+// parameter rows (nil without parameters).
+func (s *Server) execUpdate(ctx context.Context, st sqlparse.Statement, params paramRows) (int64, error) {
+	schema := s.schemaOf(ctx)
+	if n := sqlparse.NumParams(st); n > 0 {
+		if len(params) == 0 {
+			return 0, invalidf("the statement has %d parameters and none were bound", n)
+		}
+		if len(params[0]) < n {
+			return 0, invalidf("the statement has %d parameters but %d were bound", n, len(params[0]))
+		}
+	}
+	switch x := st.(type) {
+	case *sqlparse.Query:
+		return 0, invalidf("the statement is a query; run it as a query")
+	case *sqlparse.CreateSchema:
+		_, err := s.cfg.Catalog.CreateNamespace(ctx, x.Name, nil)
+		if x.IfNotExists && errors.Is(err, catalog.ErrAlreadyExists) {
+			err = nil
+		}
+		return 0, err
+	case *sqlparse.DropSchema:
+		return 0, s.dropSchema(ctx, x)
+	case *sqlparse.Use:
+		if _, err := s.cfg.Catalog.GetNamespace(ctx, x.Schema); err != nil {
+			return 0, err
+		}
+		setSession(ctx, session{Schema: x.Schema})
+		return 0, nil
+	case *sqlparse.CreateTable:
+		return s.createTable(ctx, x, schema)
+	case *sqlparse.DropTable:
+		ns, name, err := s.qualify(x.Table, schema)
+		if err != nil {
+			return 0, err
+		}
+		_, err = s.cfg.Catalog.DropTable(ctx, ns, name)
+		if x.IfExists && errors.Is(err, catalog.ErrNotFound) {
+			err = nil
+		}
+		return 0, err
+	case *sqlparse.Insert:
+		return s.insert(ctx, x, schema, params)
+	case *sqlparse.Delete:
+		return s.deleteWhere(ctx, x, schema, params)
+	case *sqlparse.Update:
+		return s.update(ctx, x, schema, params)
+	}
+	return 0, invalidf("unsupported statement %T", st)
+}
+
+func (s *Server) dropSchema(ctx context.Context, x *sqlparse.DropSchema) error {
+	if x.Cascade {
+		tables, err := s.cfg.Catalog.ListTables(ctx, x.Name)
+		if err != nil && !(x.IfExists && errors.Is(err, catalog.ErrNotFound)) {
+			return err
+		}
+		for _, t := range tables {
+			if _, err := s.cfg.Catalog.DropTable(ctx, t.Namespace, t.Name); err != nil && !errors.Is(err, catalog.ErrNotFound) {
+				return err
+			}
+		}
+	}
+	err := s.cfg.Catalog.DropNamespace(ctx, x.Name)
+	if x.IfExists && errors.Is(err, catalog.ErrNotFound) {
+		err = nil
+	}
+	if errors.Is(err, catalog.ErrNotEmpty) {
+		err = fmt.Errorf("%w (drop its tables first, or use DROP SCHEMA %s CASCADE)", err, x.Name)
+	}
+	return err
+}
+
+// tableOptions turns WITH (...) options into bucket count and properties.
+func tableOptions(opts map[string]string, hasKey bool) (int, map[string]string, error) {
+	buckets := 0
+	props := map[string]string{}
+	for k, v := range opts {
+		switch k {
+		case "hash_bucket_num", "hash_buckets", "buckets":
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 {
+				return 0, nil, invalidf("%s must be a positive integer, got %q", k, v)
+			}
+			buckets = n
+		default:
+			props[k] = v
+		}
+	}
+	if buckets == 0 && hasKey {
+		buckets = DefaultHashBuckets
+	}
+	if !hasKey && buckets > 1 {
+		return 0, nil, invalidf("hash_bucket_num needs a PRIMARY KEY: rows are bucketed by the hash of their key")
+	}
+	if len(props) == 0 {
+		props = nil
+	}
+	return buckets, props, nil
+}
+
+func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, schema string) (int64, error) {
+	ns, name, err := s.qualify(x.Table, schema)
+	if err != nil {
+		return 0, err
+	}
+	buckets, props, err := tableOptions(x.Options, len(x.PrimaryKey) > 0)
+	if err != nil {
+		return 0, err
+	}
+	spec := catalog.TableSpec{Namespace: ns, Name: name, PrimaryKey: x.PrimaryKey, PartitionBy: x.PartitionBy, HashBucketNum: buckets, Properties: props}
+	if x.AsQuery != nil {
+		recs, sch, err := s.runQuery(ctx, x.AsQuery, schema, nil)
+		if err != nil {
+			return 0, err
+		}
+		defer releaseAll(recs)
+		spec.Schema = publicSchema(sch)
+		tbl, err := s.cfg.Catalog.CreateTable(ctx, spec)
+		if err != nil {
+			if x.IfNotExists && errors.Is(err, catalog.ErrAlreadyExists) {
+				return 0, nil
+			}
+			return 0, err
+		}
+		if len(recs) == 0 {
+			return 0, nil
+		}
+		if _, err := s.cfg.Writer.Write(ctx, tbl, recs...); err != nil {
+			_, _ = s.cfg.Catalog.DropTable(ctx, ns, name)
+			return 0, err
+		}
+		return countRows(recs), nil
+	}
+	fields := make([]arrow.Field, len(x.Columns))
+	for i, c := range x.Columns {
+		fields[i] = arrow.Field{Name: c.Name, Type: c.Type, Nullable: !c.NotNull && !slices.Contains(x.PrimaryKey, c.Name)}
+	}
+	spec.Schema = arrow.NewSchema(fields, nil)
+	_, err = s.cfg.Catalog.CreateTable(ctx, spec)
+	if x.IfNotExists && errors.Is(err, catalog.ErrAlreadyExists) {
+		err = nil
+	}
+	return 0, err
+}
+
+// loadTarget loads the table a DML statement writes.
+func (s *Server) loadTarget(ctx context.Context, n sqlparse.TableName, schema string) (*catalog.Table, error) {
+	ns, name, err := s.qualify(n, schema)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(name, historySuffix) {
+		return nil, invalidf("%s.%s is a history table and cannot be written", ns, name)
+	}
+	return s.cfg.Catalog.LoadTable(ctx, ns, name)
+}
+
+func (s *Server) insert(ctx context.Context, x *sqlparse.Insert, schema string, params paramRows) (int64, error) {
+	tbl, err := s.loadTarget(ctx, x.Table, schema)
+	if err != nil {
+		return 0, err
+	}
+	target, err := targetFields(tbl, x.Columns)
+	if err != nil {
+		return 0, err
+	}
+	var recs []arrow.RecordBatch
+	defer func() { releaseAll(recs) }()
+	if x.Query != nil {
+		var args []any
+		if len(params) > 0 {
+			args = params[0]
+		}
+		res, sch, err := s.runQuery(ctx, x.Query, schema, args)
+		if err != nil {
+			return 0, err
+		}
+		defer releaseAll(res)
+		if sch.NumFields() != len(target) {
+			return 0, invalidf("INSERT has %d target columns but the query returns %d", len(target), sch.NumFields())
+		}
+		for _, r := range res {
+			renamed := renameColumns(r, target)
+			c, err := castRecord(s.cfg.Allocator, renamed, target)
+			renamed.Release()
+			if err != nil {
+				return 0, err
+			}
+			recs = append(recs, c)
+		}
+	} else {
+		rec, err := s.valuesRecord(ctx, target, x.Rows, params)
+		if err != nil {
+			return 0, err
+		}
+		recs = append(recs, rec)
+	}
+	n := countRows(recs)
+	if n == 0 {
+		return 0, nil
+	}
+	if _, err := s.cfg.Writer.Write(ctx, tbl, recs...); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// targetFields returns the table fields an INSERT names (all without a
+// list), checking that key columns are present.
+func targetFields(tbl *catalog.Table, cols []string) ([]arrow.Field, error) {
+	if len(cols) == 0 {
+		return publicSchema(tbl.Schema).Fields(), nil
+	}
+	out := make([]arrow.Field, 0, len(cols))
+	seen := map[string]bool{}
+	for _, c := range cols {
+		f, ok := fieldOf(tbl.Schema, c)
+		if !ok {
+			return nil, invalidf("table %s.%s has no column %q", tbl.Namespace, tbl.Name, c)
+		}
+		if seen[c] {
+			return nil, invalidf("column %q is listed twice", c)
+		}
+		seen[c] = true
+		out = append(out, arrow.Field{Name: f.Name, Type: f.Type, Nullable: f.Nullable})
+	}
+	for _, k := range slices.Concat(tbl.PrimaryKey, tbl.PartitionBy) {
+		if !seen[k] {
+			return nil, invalidf("INSERT into %s.%s must set primary key and partition column %q", tbl.Namespace, tbl.Name, k)
+		}
+	}
+	return out, nil
+}
+
+// valuesRecord builds the rows of INSERT ... VALUES: once per parameter row
+// when the statement has parameters (a JDBC batch is one commit).
+func (s *Server) valuesRecord(ctx context.Context, target []arrow.Field, rows [][]sqlparse.Expr, params paramRows) (arrow.RecordBatch, error) {
+	fields := make([]arrow.Field, len(target))
+	for i, f := range target {
+		fields[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: true}
+	}
+	b := array.NewRecordBuilder(s.cfg.Allocator, arrow.NewSchema(fields, nil))
+	defer b.Release()
+	sets := params
+	if len(sets) == 0 {
+		sets = paramRows{nil}
+	}
+	for _, args := range sets {
+		for ri, row := range rows {
+			if len(row) != len(target) {
+				return nil, invalidf("VALUES row %d has %d values for %d columns", ri+1, len(row), len(target))
+			}
+			vals, ok := literalRow(row, args)
+			if !ok {
+				var err error
+				if vals, err = s.evalRow(ctx, row, args); err != nil {
+					return nil, err
+				}
+			}
+			for i, v := range vals {
+				if err := appendValue(b.Field(i), v); err != nil {
+					return nil, invalidf("VALUES row %d, column %q: %v", ri+1, target[i].Name, err)
+				}
+			}
+		}
+	}
+	return b.NewRecordBatch(), nil
+}
+
+// evalRow evaluates a VALUES row of expressions in DuckDB.
+func (s *Server) evalRow(ctx context.Context, row []sqlparse.Expr, args []any) ([]any, error) {
+	parts := make([]string, len(row))
+	for i, e := range row {
+		parts[i] = e.SQL()
+	}
+	rr, err := s.duck.query(ctx, "SELECT "+strings.Join(parts, ", "), nil, args)
+	if err != nil {
+		return nil, err
+	}
+	defer rr.Release()
+	if !rr.Next() || rr.RecordBatch().NumRows() != 1 {
+		return nil, invalidf("evaluating VALUES gave no row")
+	}
+	rec := rr.RecordBatch()
+	out := make([]any, rec.NumCols())
+	for i := range out {
+		if out[i], err = goValue(rec.Column(i), 0); err != nil {
+			return nil, invalidf("VALUES: %v", err)
+		}
+	}
+	return out, nil
+}
+
+// runQuery runs a query to completion and returns its batches.
+func (s *Server) runQuery(ctx context.Context, q *sqlparse.Query, schema string, args []any) ([]arrow.RecordBatch, *arrow.Schema, error) {
+	var params []byte
+	if len(args) > 0 {
+		var err error
+		if params, err = s.paramsIPC(args); err != nil {
+			return nil, nil, err
+		}
+	}
+	p, err := s.planQuery(ctx, q, schema, params, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	var recs []arrow.RecordBatch
+	for _, tk := range p.tickets {
+		var b ticketBody
+		if err := s.unseal(tk, "ticket", &b); err != nil {
+			releaseAll(recs)
+			return nil, nil, err
+		}
+		rr, err := s.openTicket(ctx, &b)
+		if err != nil {
+			releaseAll(recs)
+			return nil, nil, err
+		}
+		for rr.Next() {
+			r := rr.RecordBatch()
+			r.Retain()
+			recs = append(recs, r)
+		}
+		err = rr.Err()
+		rr.Release()
+		if err != nil {
+			releaseAll(recs)
+			return nil, nil, err
+		}
+	}
+	sch := p.schema
+	if len(recs) > 0 {
+		sch = recs[0].Schema()
+	}
+	return recs, sch, nil
+}
+
+// paramsIPC encodes one row of Go values as a parameter batch.
+func (s *Server) paramsIPC(args []any) ([]byte, error) {
+	fields := make([]arrow.Field, len(args))
+	for i, a := range args {
+		fields[i] = arrow.Field{Name: fmt.Sprintf("p%d", i+1), Type: goType(a), Nullable: true}
+	}
+	b := array.NewRecordBuilder(s.cfg.Allocator, arrow.NewSchema(fields, nil))
+	defer b.Release()
+	for i, a := range args {
+		if err := appendValue(b.Field(i), a); err != nil {
+			return nil, invalidf("parameter %d: %v", i+1, err)
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return encodeParams(s.cfg.Allocator, []arrow.RecordBatch{rec})
+}
+
+// goType is the Arrow type that holds a Go value of paramRows.
+func goType(v any) arrow.DataType {
+	switch v.(type) {
+	case bool:
+		return arrow.FixedWidthTypes.Boolean
+	case int64, uint64:
+		return arrow.PrimitiveTypes.Int64
+	case float64:
+		return arrow.PrimitiveTypes.Float64
+	case []byte:
+		return arrow.BinaryTypes.Binary
+	}
+	if _, ok := v.(interface{ UnixMicro() int64 }); ok {
+		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	}
+	return arrow.BinaryTypes.String
+}
+
+// renameColumns gives rec's columns the names of target, by position.
+func renameColumns(rec arrow.RecordBatch, target []arrow.Field) arrow.RecordBatch {
+	fields := make([]arrow.Field, rec.NumCols())
+	for i := range fields {
+		f := rec.Schema().Field(i)
+		fields[i] = arrow.Field{Name: target[i].Name, Type: f.Type, Nullable: true}
+	}
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), rec.Columns(), rec.NumRows())
+}
+
+func (s *Server) deleteWhere(ctx context.Context, x *sqlparse.Delete, schema string, params paramRows) (int64, error) {
+	tbl, err := s.loadTarget(ctx, x.Table, schema)
+	if err != nil {
+		return 0, err
+	}
+	sets := params
+	if len(sets) == 0 {
+		sets = paramRows{nil}
+	}
+	var total int64
+	for _, args := range sets {
+		filter, ok := toFilter(x.Where, tbl.Schema, args)
+		if !ok {
+			return total, invalidf("DELETE supports WHERE predicates made of comparisons between a column and a constant, IN, BETWEEN, IS [NOT] NULL, AND, OR and NOT; %q is beyond that", x.Where.SQL())
+		}
+		_, n, err := s.cfg.Writer.Delete(ctx, tbl, filter)
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func (s *Server) update(ctx context.Context, x *sqlparse.Update, schema string, params paramRows) (int64, error) {
+	tbl, err := s.loadTarget(ctx, x.Table, schema)
+	if err != nil {
+		return 0, err
+	}
+	keys := slices.Concat(tbl.PrimaryKey, tbl.PartitionBy)
+	for _, a := range x.Set {
+		if _, ok := fieldOf(tbl.Schema, a.Column); !ok {
+			return 0, invalidf("table %s.%s has no column %q", tbl.Namespace, tbl.Name, a.Column)
+		}
+		if slices.Contains(keys, a.Column) {
+			return 0, invalidf("UPDATE cannot change primary key or partition column %q; delete the row and insert it", a.Column)
+		}
+	}
+	sets := params
+	if len(sets) == 0 {
+		sets = paramRows{nil}
+	}
+	var total int64
+	for _, args := range sets {
+		filter, ok := toFilter(x.Where, tbl.Schema, args)
+		if !ok {
+			return total, invalidf("UPDATE supports WHERE predicates made of comparisons between a column and a constant, IN, BETWEEN, IS [NOT] NULL, AND, OR and NOT; %q is beyond that", x.Where.SQL())
+		}
+		fn := s.updateFunc(tbl, x.Set, args)
+		_, n, err := s.cfg.Writer.Update(ctx, tbl, filter, fn)
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// updateFunc computes the SET expressions over matched rows in DuckDB.
+func (s *Server) updateFunc(tbl *catalog.Table, set []sqlparse.Assignment, args []any) txn.UpdateFunc {
+	return func(ctx context.Context, rows arrow.RecordBatch) (arrow.RecordBatch, error) {
+		target := make([]arrow.Field, len(set))
+		exprs := make([]string, len(set))
+		for i, a := range set {
+			f, _ := fieldOf(tbl.Schema, a.Column)
+			target[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: f.Nullable}
+			exprs[i] = fmt.Sprintf("CAST((%s) AS %s) AS %s", a.Value.SQL(), sqlparse.TypeName(f.Type), quoteIdent(f.Name))
+		}
+		pub := publicSchema(rows.Schema())
+		in := array.NewRecordBatch(pub, rows.Columns(), rows.NumRows())
+		defer in.Release()
+		rr, err := array.NewRecordReader(pub, []arrow.RecordBatch{in})
+		if err != nil {
+			return nil, err
+		}
+		name := s.duck.viewName(0)
+		view := duckView{name: name, sch: pub, open: func() (array.RecordReader, error) { return rr, nil }}
+		out, err := s.duck.query(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+quoteIdent(name), []duckView{view}, args)
+		if err != nil {
+			return nil, err
+		}
+		defer out.Release()
+		var parts []arrow.RecordBatch
+		defer func() { releaseAll(parts) }()
+		for out.Next() {
+			c, err := castRecord(s.cfg.Allocator, out.RecordBatch(), target)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, c)
+		}
+		if err := out.Err(); err != nil {
+			return nil, err
+		}
+		return concatRecords(s, parts, target)
+	}
+}
+
+// concatRecords joins batches of one schema into one.
+func concatRecords(s *Server, parts []arrow.RecordBatch, target []arrow.Field) (arrow.RecordBatch, error) {
+	fields := make([]arrow.Field, len(target))
+	for i, f := range target {
+		fields[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: true}
+	}
+	sch := arrow.NewSchema(fields, nil)
+	if len(parts) == 1 {
+		parts[0].Retain()
+		return parts[0], nil
+	}
+	cols := make([]arrow.Array, len(fields))
+	var n int64
+	for _, p := range parts {
+		n += p.NumRows()
+	}
+	for i := range cols {
+		arrs := make([]arrow.Array, len(parts))
+		for j, p := range parts {
+			arrs[j] = p.Column(i)
+		}
+		c, err := array.Concatenate(arrs, s.cfg.Allocator)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Release()
+		cols[i] = c
+	}
+	return array.NewRecordBatch(sch, cols, n), nil
+}
+
+func releaseAll(recs []arrow.RecordBatch) {
+	for _, r := range recs {
+		r.Release()
+	}
+}
+
+func countRows(recs []arrow.RecordBatch) int64 {
+	var n int64
+	for _, r := range recs {
+		n += r.NumRows()
+	}
+	return n
+}
