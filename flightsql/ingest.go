@@ -21,6 +21,9 @@ import (
 // other options become its properties.
 func (s *Server) DoPutCommandStatementIngest(ctx context.Context, cmd flightsql.StatementIngest, r flight.MessageReader) (int64, error) {
 	n, err := s.ingest(ctx, cmd, r)
+	if err == nil && n > 0 {
+		s.metrics.rowsWritten.WithLabelValues("ingest").Add(float64(n))
+	}
 	return n, toStatus(err)
 }
 

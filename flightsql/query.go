@@ -77,6 +77,7 @@ func (s *Server) planQuery(ctx context.Context, q *sqlparse.Query, schema string
 	if plan, ok, err := s.nativePlan(q, refs, rows); err != nil {
 		return nil, err
 	} else if ok {
+		s.metrics.queries.WithLabelValues("native").Inc()
 		out := &queryPlan{schema: withColumnMetadata(plan.Schema, refs[0].table.Namespace, refs[0].table.Name), rows: 0}
 		for _, t := range plan.Tasks {
 			out.rows += t.Rows()
@@ -105,6 +106,7 @@ func (s *Server) planQuery(ctx context.Context, q *sqlparse.Query, schema string
 	}
 
 	// DuckDB: the schema comes from the statement itself with no rows read.
+	s.metrics.queries.WithLabelValues("duckdb").Inc()
 	sch, err := s.duckSchema(ctx, q, refs, rows)
 	if err != nil {
 		return nil, err
@@ -338,6 +340,8 @@ func (s *Server) stream(ctx context.Context, rr array.RecordReader) (*arrow.Sche
 		for rr.Next() {
 			rec := rr.RecordBatch()
 			for _, part := range splitRecord(rec, maxBatchBytes) {
+				s.metrics.rowsSent.Add(float64(part.NumRows()))
+				s.metrics.bytesSent.Add(float64(recordBytes(part)))
 				select {
 				case ch <- flight.StreamChunk{Data: part}:
 				case <-ctx.Done():
@@ -363,10 +367,7 @@ const maxBatchBytes = 8 << 20
 // splitRecord slices rec into parts of at most maxBytes (estimated from
 // its buffers); each part is retained for the caller.
 func splitRecord(rec arrow.RecordBatch, maxBytes int64) []arrow.RecordBatch {
-	size := int64(0)
-	for _, c := range rec.Columns() {
-		size += int64(c.Data().SizeInBytes())
-	}
+	size := recordBytes(rec)
 	n := rec.NumRows()
 	if size <= maxBytes || n <= 1 {
 		rec.Retain()
@@ -379,4 +380,13 @@ func splitRecord(rec arrow.RecordBatch, maxBytes int64) []arrow.RecordBatch {
 		out = append(out, rec.NewSlice(off, min(off+step, n)))
 	}
 	return out
+}
+
+// recordBytes estimates the buffer bytes of a record.
+func recordBytes(rec arrow.RecordBatch) int64 {
+	var n int64
+	for _, c := range rec.Columns() {
+		n += int64(c.Data().SizeInBytes())
+	}
+	return n
 }

@@ -11,8 +11,9 @@ import (
 // travel with the client, signed, so any replica serves any call.
 type Server struct {
 	flightsql.BaseServer
-	cfg  Config
-	duck *duckEngine
+	cfg     Config
+	duck    *duckEngine
+	metrics *metrics
 }
 
 // New returns a Server. Zero fields of cfg take their defaults.
@@ -21,11 +22,15 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
 	duck, err := newDuckEngine()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, duck: duck}
+	s := &Server{cfg: cfg, duck: duck, metrics: m}
 	if err := s.registerSqlInfo(); err != nil {
 		duck.Close()
 		return nil, err
@@ -40,11 +45,14 @@ func (s *Server) FlightService() flight.FlightServer {
 }
 
 // ServerOptions are the gRPC server options the service needs (message
-// sizes); callers add TLS and authentication.
+// sizes, metrics interceptors). Callers add TLS, and authentication
+// interceptors before these.
 func (s *Server) ServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxMessageSize),
 		grpc.MaxSendMsgSize(MaxMessageSize),
+		grpc.ChainUnaryInterceptor(s.metrics.unary),
+		grpc.ChainStreamInterceptor(s.metrics.stream),
 	}
 }
 

@@ -31,9 +31,32 @@ func (s *Server) DoPutCommandStatementUpdate(ctx context.Context, cmd flightsql.
 	return n, toStatus(err)
 }
 
+// kindOf names a statement for metrics.
+func kindOf(st sqlparse.Statement) string {
+	switch st.(type) {
+	case *sqlparse.Insert:
+		return "insert"
+	case *sqlparse.Update:
+		return "update"
+	case *sqlparse.Delete:
+		return "delete"
+	case *sqlparse.CreateTable:
+		return "create_table_as"
+	}
+	return "other"
+}
+
 // execUpdate runs a statement that is not a query; params are the bound
 // parameter rows (nil without parameters).
 func (s *Server) execUpdate(ctx context.Context, st sqlparse.Statement, params paramRows) (int64, error) {
+	n, err := s.runStatement(ctx, st, params)
+	if err == nil && n > 0 {
+		s.metrics.rowsWritten.WithLabelValues(kindOf(st)).Add(float64(n))
+	}
+	return n, err
+}
+
+func (s *Server) runStatement(ctx context.Context, st sqlparse.Statement, params paramRows) (int64, error) {
 	schema := s.schemaOf(ctx)
 	if n := sqlparse.NumParams(st); n > 0 {
 		if len(params) == 0 {
