@@ -1,0 +1,98 @@
+// Package sqlparse is the SQL front-end of the Flight SQL server: a
+// hand-written tokenizer and parser for the statements the server runs
+// itself, and a table-reference finder for the queries it hands to DuckDB.
+//
+// It owns:
+//   - the tokenizer (identifiers, string and numeric literals, operators,
+//     parameters, comments), every token carrying its byte offset;
+//   - the statement AST: CREATE/DROP SCHEMA, CREATE/DROP TABLE (with
+//     CREATE TABLE ... AS query), INSERT, DELETE, UPDATE, USE and the SET
+//     forms that change the current schema, and Query for everything that is
+//     read-only (SELECT, WITH, VALUES, FROM-first, TABLE, SHOW, DESCRIBE,
+//     SUMMARIZE, EXPLAIN);
+//   - the expression AST used by WHERE, SET and VALUES, and its rendering
+//     back to SQL (Expr.SQL) in a form that DuckDB and PostgreSQL both read;
+//   - the mapping between SQL type names and Arrow types (ParseType,
+//     TypeName);
+//   - finding the stored-table references of a query, with their
+//     FOR VERSION AS OF / FOR TIMESTAMP AS OF clauses, and rewriting them
+//     (Query.Rewrite), and recognising the plain single-table scans the
+//     server runs natively (Query.Simple).
+//
+// It knows nothing of the catalog: names are returned as written (unquoted
+// identifiers folded to lower case, quoted ones exact) and the server
+// resolves them.
+//
+// Invariants:
+//   - Parse never panics, whatever its input (FuzzParse checks this);
+//   - every error is an *Error carrying the byte offset, 1-based line and
+//     column (counted in characters) of the offending token, and matches
+//     ErrSyntax with errors.Is;
+//   - Query.Tables are in text order, their spans do not overlap, and
+//     Rewrite with each span's own text returns Query.Text unchanged;
+//   - for an expression e produced by the parser, parsing e.SQL() gives an
+//     expression of the same shape (precedence is kept with parentheses).
+//
+// # Queries are not fully parsed
+//
+// Only the statements the server executes itself get a full grammar. A
+// query is scanned token by token: a table reference is a dotted name of one
+// to three parts that directly follows FROM, JOIN, a comma inside a FROM
+// clause at the same parenthesis depth, TABLE, or DESCRIBE/SUMMARIZE at the
+// start of the statement. A name followed by "(" is a table function; a
+// one-part name that matches a common table expression in scope is not a
+// stored table. The scope of a CTE is the rest of the query level that
+// defines it, starting after its own body (inside its body too with WITH
+// RECURSIVE). FROM inside a function call's parentheses (EXTRACT(y FROM x),
+// SUBSTRING(s FROM 2), TRIM(BOTH 'x' FROM s)) does not start a table clause
+// unless a SELECT precedes it in the same parentheses, and IS [NOT]
+// DISTINCT FROM is skipped. A FROM clause ends at WHERE, GROUP, HAVING,
+// QUALIFY, WINDOW, ORDER, LIMIT, OFFSET, FETCH, UNION, INTERSECT, EXCEPT,
+// RETURNING, SELECT, VALUES or the parenthesis that closes its level. ON and
+// USING do not end it: a comma after a join condition still starts a
+// comma-joined table. SHOW statements have no references.
+//
+// Rewrite replaces each reference's span (its name and AS OF clause) with
+// the text the caller gives. A reference in a FROM clause without an alias
+// must keep its table name as an alias, or columns qualified with it (t.a)
+// stop resolving: TableRef.Replacement builds "view AS t" where needed.
+//
+// # Types
+//
+// SQL type names (case-insensitive) map to Arrow types as follows:
+//
+//	BOOLEAN, BOOL                                   Boolean
+//	TINYINT, INT1                                   Int8
+//	SMALLINT, INT2                                  Int16
+//	INT, INTEGER, INT4                              Int32
+//	BIGINT, INT8, LONG                              Int64
+//	REAL, FLOAT, FLOAT4                             Float32
+//	DOUBLE, DOUBLE PRECISION, FLOAT8                Float64
+//	DECIMAL(p,s), NUMERIC(p,s)                      Decimal128(p,s), 1 <= p <= 38, 0 <= s <= p
+//	DECIMAL(p), NUMERIC(p)                          Decimal128(p,0)
+//	DECIMAL, NUMERIC                                Decimal128(18,3), DuckDB's default
+//	VARCHAR[(n)], CHAR[(n)], STRING, TEXT           String (the length is checked, then dropped)
+//	DATE                                            Date32
+//	TIMESTAMP, TIMESTAMP WITHOUT TIME ZONE,
+//	DATETIME                                        Timestamp(us), no zone
+//	TIMESTAMPTZ, TIMESTAMP WITH TIME ZONE           Timestamp(us, "UTC")
+//	BINARY, VARBINARY, BLOB, BYTEA                  Binary
+//
+// TypeName goes the other way and returns the canonical name of each row
+// (BOOLEAN, TINYINT, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE, DECIMAL(p,s),
+// VARCHAR, DATE, TIMESTAMP, TIMESTAMP WITH TIME ZONE, VARBINARY), so that
+// ParseType(TypeName(t)) is t for every type above.
+//
+// # Literals and parameters
+//
+// Timestamps written without a zone are UTC. Timestamp literals and the
+// FOR TIMESTAMP AS OF clause accept 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM',
+// 'YYYY-MM-DD HH:MM:SS' and 'YYYY-MM-DD HH:MM:SS.ffffff' (a 'T' may replace
+// the space), optionally followed by a zone: Z, UTC, +HH, +HH:MM or +HHMM.
+// A zone given in a TIMESTAMP (without time zone) literal converts the value
+// to UTC. At most six fractional digits are accepted.
+//
+// Parameters are either all "?" (numbered 0, 1, ... from left to right across
+// the whole statement) or all "$n" (index n-1); mixing them is an error.
+// Expr.SQL renders every parameter as $n so that its index survives.
+package sqlparse

@@ -1,0 +1,149 @@
+package sqlparse
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Query is a read-only statement passed through to the query engine:
+// SELECT, WITH, VALUES, FROM-first, TABLE, SHOW, DESCRIBE, SUMMARIZE,
+// EXPLAIN, or a parenthesised query. Only its table references are
+// analysed; the rest of the text is kept as written.
+type Query struct {
+	// Text is the statement from its first to its last token: without the
+	// trailing semicolon and without comments before or after it.
+	Text string
+	// Tables lists every reference to a stored table, in text order.
+	Tables []TableRef
+	// Simple is set when the query is a plain single-table scan that the
+	// server runs natively (see Select).
+	Simple *Select
+	// Params is the number of parameters of the statement.
+	Params int
+}
+
+// TableRef is one reference to a stored table in a query.
+type TableRef struct {
+	Name TableName
+	// AsOf is the FOR VERSION AS OF / FOR TIMESTAMP AS OF clause written
+	// right after the name, nil without one.
+	AsOf *AsOf
+	// Start and End are the byte span in Query.Text of the name and its
+	// AS OF clause, the part that Rewrite replaces.
+	Start, End int
+	// Alias is the alias written after the reference ([AS] x), "" if none.
+	Alias string
+	// FromItem is true for a reference in a FROM or JOIN clause, false for
+	// TABLE t, DESCRIBE t and SUMMARIZE t.
+	FromItem bool
+}
+
+// Replacement returns what should replace r in Rewrite when the table is
+// served as the view named view (already quoted): view itself, or
+// "view AS name" for a FROM item without an alias, so that columns
+// qualified with the table's name (t.a) still resolve. Qualifiers with the
+// schema (ns.t.a) do not survive the rewrite.
+func (r TableRef) Replacement(view string) string {
+	if !r.FromItem || r.Alias != "" {
+		return view
+	}
+	return view + " AS " + ident(r.Name.Name)
+}
+
+// AsOf selects a past version of a table.
+type AsOf struct {
+	// Version is the table version of FOR VERSION AS OF n, when HasVersion.
+	Version    int64
+	HasVersion bool
+	// Timestamp is the instant of FOR TIMESTAMP AS OF '...', in UTC.
+	Timestamp time.Time
+}
+
+// Select is the plain scan shape the server runs without the query engine:
+//
+//	SELECT * | col [, col]... FROM table [FOR ... AS OF ...] [[AS] alias]
+//	    [WHERE expr] [LIMIT n]
+//
+// with bare column names only, one stored table and nothing else.
+type Select struct {
+	Columns []string // nil for *
+	Table   TableRef
+	Where   Expr  // nil without WHERE
+	Limit   int64 // -1 without LIMIT
+}
+
+func (q *Query) NumParams() int { return q.Params }
+
+// Rewrite returns Text with the span of Tables[i] replaced by names[i]; the
+// caller quotes the names, and should build each with
+// Tables[i].Replacement so that qualified column names keep resolving. It
+// panics unless len(names) == len(Tables).
+func (q *Query) Rewrite(names []string) string {
+	if len(names) != len(q.Tables) {
+		panic(fmt.Sprintf("sqlparse: Rewrite got %d names for %d table references", len(names), len(q.Tables)))
+	}
+	var b strings.Builder
+	last := 0
+	for i, r := range q.Tables {
+		b.WriteString(q.Text[last:r.Start])
+		b.WriteString(names[i])
+		last = r.End
+	}
+	b.WriteString(q.Text[last:])
+	return b.String()
+}
+
+// query parses a query starting at the current token and running to a
+// semicolon outside parentheses or the end of input.
+func (p *parser) query() (*Query, error) {
+	start := p.i
+	end, err := p.queryEnd()
+	if err != nil {
+		return nil, err
+	}
+	first, last := p.toks[start], p.toks[end-1]
+	base := first.pos
+	q := &Query{Text: p.src[base:last.end], Params: p.nparams}
+	// A sub-parser over the query's tokens alone, ending in its own EOF.
+	sub := &parser{src: p.src, nparams: p.nparams}
+	sub.toks = append(append(sub.toks, p.toks[start:end]...), token{kind: tokEOF, pos: last.end, end: last.end})
+	refs, err := findTables(sub, base)
+	if err != nil {
+		return nil, err
+	}
+	q.Tables = refs
+	sub.i = 0
+	q.Simple = sub.simple(q, base)
+	p.i = end
+	return q, nil
+}
+
+// queryEnd returns the index of the token that ends the query starting at
+// p.i (a ";" outside parentheses, or the EOF token), checking that
+// parentheses balance.
+func (p *parser) queryEnd() (int, error) {
+	var open []int // positions of unclosed "("
+	for i := p.i; ; i++ {
+		t := p.toks[i]
+		switch {
+		case t.isOp("("):
+			open = append(open, t.pos)
+		case t.isOp(")"):
+			if len(open) == 0 {
+				return 0, errorf(p.src, t.pos, `unbalanced parentheses: ")" has no matching "("`)
+			}
+			open = open[:len(open)-1]
+		case t.isOp(";") && len(open) > 0:
+			return 0, errorf(p.src, open[len(open)-1], `unbalanced parentheses: "(" is not closed before ";"`)
+		case t.kind == tokEOF || t.isOp(";"):
+			if len(open) > 0 {
+				return 0, errorf(p.src, open[len(open)-1], `unbalanced parentheses: "(" is never closed`)
+			}
+			if i == p.i {
+				return 0, p.expected("a query")
+			}
+			return i, nil
+		}
+	}
+}
