@@ -62,7 +62,7 @@ func (s *Server) duckRun(ctx context.Context, q *sqlparse.Query, refs []*resolve
 		views := s.duckViews(ctx, refs, false)
 		names := make([]string, len(views))
 		for i, v := range views {
-			names[i] = quoteIdent(v.name)
+			names[i] = q.Tables[i].Replacement(quoteIdent(v.name))
 		}
 		rr, err := s.duck.query(ctx, q.Rewrite(names), views, args)
 		if err != nil {
@@ -105,7 +105,7 @@ func (s *Server) duckSchema(ctx context.Context, q *sqlparse.Query, refs []*reso
 	views := s.duckViews(ctx, refs, true)
 	names := make([]string, len(views))
 	for i, v := range views {
-		names[i] = quoteIdent(v.name)
+		names[i] = q.Tables[i].Replacement(quoteIdent(v.name))
 	}
 	text := q.Rewrite(names)
 	if isSelectLike(text) {
@@ -179,7 +179,7 @@ func (s *Server) duckParamTypes(ctx context.Context, q *sqlparse.Query, schema s
 	views := s.duckViews(ctx, refs, true)
 	names := make([]string, len(views))
 	for i, v := range views {
-		names[i] = quoteIdent(v.name)
+		names[i] = q.Tables[i].Replacement(quoteIdent(v.name))
 	}
 	return s.duck.paramTypes(ctx, q.Rewrite(names), views, q.Params)
 }

@@ -78,6 +78,12 @@ func TestSQL(t *testing.T) {
 	wantRows(t, query(t, c, "SELECT upper(name) FROM ns.t WHERE id IN (SELECT id FROM ns.t WHERE score > 3) ORDER BY 1"),
 		[]any{"A"}, []any{"C"})
 
+	// Table-qualified columns in joins, and DuckDB cannot read files.
+	wantRows(t, query(t, c, "SELECT t.id, t.name FROM ns.t JOIN ns.t AS u ON t.id = u.id WHERE u.score > 3 ORDER BY t.id"),
+		[]any{int64(1), "a"}, []any{int64(3), "c"})
+	_, err := c.Execute(ctx, "SELECT * FROM read_csv('/etc/passwd')")
+	wantCode(t, err, codes.InvalidArgument, "")
+
 	// UPDATE with an expression, DELETE by predicate.
 	if n := exec(t, c, "UPDATE ns.t SET score = score + 1 WHERE id = 2"); n != 1 {
 		t.Fatalf("updated %d rows, want 1", n)
