@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -326,4 +327,32 @@ func TestDatabaseSQL(t *testing.T) {
 	if fmt.Sprint(got) != "[k1=10 k2=20]" {
 		t.Fatalf("got %v", got)
 	}
+}
+
+// TestExpiry: tickets and prepared statement handles expire.
+func TestExpiry(t *testing.T) {
+	s := startServer(t, serverOpts{cfg: func(c *lsflight.Config) { c.TicketTTL, c.PreparedTTL = 50*time.Millisecond, 50*time.Millisecond }})
+	c := s.client(t)
+	ctx := context.Background()
+	fillTable(t, c, 3)
+	info, err := c.Execute(ctx, "SELECT * FROM t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	r, err := c.DoGet(ctx, info.Endpoint[0].Ticket)
+	if err == nil {
+		for r.Next() {
+		}
+		err = r.Err()
+		r.Release()
+	}
+	wantCode(t, err, codes.PermissionDenied, "expired")
+	p, err := c.Prepare(ctx, "SELECT * FROM t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	_, err = p.Execute(ctx)
+	wantCode(t, err, codes.PermissionDenied, "expired")
 }

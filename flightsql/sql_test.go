@@ -120,6 +120,12 @@ func TestSQL(t *testing.T) {
 	}
 	wantRows(t, query(t, c, "SELECT count(*) FROM t"), []any{int64(2)})
 
+	// CREATE TABLE AS SELECT.
+	if n := exec(t, c, "CREATE TABLE ns.top WITH (primary_key = 'id', hash_bucket_num = 2) AS SELECT id, score * 2 AS s FROM t WHERE id < 10"); n != 2 {
+		t.Fatalf("CTAS wrote %d rows, want 2", n)
+	}
+	wantRows(t, sortRows(query(t, c, "SELECT * FROM ns.top")), []any{int64(1), 19.0}, []any{int64(2), 7.0})
+
 	exec(t, c, "DROP TABLE ns.t")
 	exec(t, c, "DROP TABLE IF EXISTS ns.t")
 	_, err = c.Execute(ctx, "SELECT * FROM ns.t")

@@ -26,7 +26,7 @@ type ticketBody struct {
 	Pins    []pin     `json:"p,omitempty"` // per table reference, in text order
 	Tasks   []taskRef `json:"t,omitempty"` // scan: the (partition, bucket) groups of this endpoint
 	Params  []byte    `json:"a,omitempty"` // bound parameters: one row, Arrow IPC stream
-	Expires int64     `json:"e"`           // unix seconds
+	Expires int64     `json:"e"`           // unix milliseconds
 }
 
 // taskRef names one (partition, bucket) group of a scan.
@@ -80,8 +80,8 @@ func (s *Server) unseal(b []byte, what string, v any) error {
 	return nil
 }
 
-// expiry returns the unix time ttl from now.
-func expiry(ttl time.Duration) int64 { return time.Now().Add(ttl).Unix() }
+// expiry returns the unix time in milliseconds ttl from now.
+func expiry(ttl time.Duration) int64 { return time.Now().Add(ttl).UnixMilli() }
 
-// expired reports whether a unix expiry time has passed.
-func expired(unix int64) bool { return time.Now().Unix() > unix }
+// expired reports whether an expiry time (unix milliseconds) has passed.
+func expired(unixMilli int64) bool { return time.Now().UnixMilli() > unixMilli }

@@ -127,32 +127,44 @@ func (s *Server) dropSchema(ctx context.Context, x *sqlparse.DropSchema) error {
 	return err
 }
 
-// tableOptions turns WITH (...) options into bucket count and properties.
-func tableOptions(opts map[string]string, hasKey bool) (int, map[string]string, error) {
-	buckets := 0
+// tableOptions applies WITH (...) options to spec: hash_bucket_num, and
+// for CREATE TABLE AS SELECT primary_key and partition_by (comma-separated
+// column lists); the other options become table properties.
+func tableOptions(spec *catalog.TableSpec, opts map[string]string) error {
 	props := map[string]string{}
 	for k, v := range opts {
 		switch k {
-		case "hash_bucket_num", "hash_buckets", "buckets":
+		case "hash_bucket_num":
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil || n < 1 {
-				return 0, nil, invalidf("%s must be a positive integer, got %q", k, v)
+				return invalidf("%s must be a positive integer, got %q", k, v)
 			}
-			buckets = n
+			spec.HashBucketNum = n
+		case "primary_key":
+			if len(spec.PrimaryKey) > 0 {
+				return invalidf("the primary key is given twice (PRIMARY KEY and the primary_key option)")
+			}
+			spec.PrimaryKey = splitList(v)
+		case "partition_by":
+			if len(spec.PartitionBy) > 0 {
+				return invalidf("partition columns are given twice (PARTITIONED BY and the partition_by option)")
+			}
+			spec.PartitionBy = splitList(v)
 		default:
 			props[k] = v
 		}
 	}
-	if buckets == 0 && hasKey {
-		buckets = DefaultHashBuckets
+	hasKey := len(spec.PrimaryKey) > 0
+	if spec.HashBucketNum == 0 && hasKey {
+		spec.HashBucketNum = DefaultHashBuckets
 	}
-	if !hasKey && buckets > 1 {
-		return 0, nil, invalidf("hash_bucket_num needs a PRIMARY KEY: rows are bucketed by the hash of their key")
+	if !hasKey && spec.HashBucketNum > 1 {
+		return invalidf("hash_bucket_num needs a primary key: rows are bucketed by the hash of their key")
 	}
-	if len(props) == 0 {
-		props = nil
+	if len(props) > 0 {
+		spec.Properties = props
 	}
-	return buckets, props, nil
+	return nil
 }
 
 func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, schema string) (int64, error) {
@@ -160,11 +172,10 @@ func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, schem
 	if err != nil {
 		return 0, err
 	}
-	buckets, props, err := tableOptions(x.Options, len(x.PrimaryKey) > 0)
-	if err != nil {
+	spec := catalog.TableSpec{Namespace: ns, Name: name, PrimaryKey: x.PrimaryKey, PartitionBy: x.PartitionBy}
+	if err := tableOptions(&spec, x.Options); err != nil {
 		return 0, err
 	}
-	spec := catalog.TableSpec{Namespace: ns, Name: name, PrimaryKey: x.PrimaryKey, PartitionBy: x.PartitionBy, HashBucketNum: buckets, Properties: props}
 	if x.AsQuery != nil {
 		recs, sch, err := s.runQuery(ctx, x.AsQuery, schema, nil)
 		if err != nil {
@@ -190,7 +201,7 @@ func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, schem
 	}
 	fields := make([]arrow.Field, len(x.Columns))
 	for i, c := range x.Columns {
-		fields[i] = arrow.Field{Name: c.Name, Type: c.Type, Nullable: !c.NotNull && !slices.Contains(x.PrimaryKey, c.Name)}
+		fields[i] = arrow.Field{Name: c.Name, Type: c.Type, Nullable: !c.NotNull && !slices.Contains(spec.PrimaryKey, c.Name)}
 	}
 	spec.Schema = arrow.NewSchema(fields, nil)
 	_, err = s.cfg.Catalog.CreateTable(ctx, spec)
