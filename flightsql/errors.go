@@ -65,3 +65,6 @@ func toStatus(err error) error {
 	}
 	return status.Error(code, err.Error())
 }
+
+// StatusOf is the gRPC status error a service error maps to.
+func StatusOf(err error) error { return toStatus(err) }
