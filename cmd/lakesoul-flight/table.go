@@ -195,11 +195,19 @@ func formatCell(arr arrow.Array, i int) string {
 	case *array.Duration:
 		unit := a.DataType().(*arrow.DurationType).Unit
 		return (time.Duration(a.Value(i)) * unit.Multiplier()).String()
+	case *array.Decimal32:
+		return a.Value(i).ToString(a.DataType().(arrow.DecimalType).GetScale())
+	case *array.Decimal64:
+		return a.Value(i).ToString(a.DataType().(arrow.DecimalType).GetScale())
+	case *array.Decimal128:
+		return a.Value(i).ToString(a.DataType().(arrow.DecimalType).GetScale())
+	case *array.Decimal256:
+		return a.Value(i).ToString(a.DataType().(arrow.DecimalType).GetScale())
 	case *array.Dictionary:
 		return formatCell(a.Dictionary(), a.GetValueIndex(i))
 	}
-	// Integers, booleans and decimals (with their scale) print well as
-	// they are; nested types print as JSON.
+	// Integers and booleans print well as they are; nested types print as
+	// JSON.
 	return escapeControls(arr.ValueStr(i))
 }
 

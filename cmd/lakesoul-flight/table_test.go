@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -159,6 +160,18 @@ func TestFormatCell(t *testing.T) {
 			b.Append(decimal128.FromI64(-12345))
 			return b.NewArray()
 		}, "-123.45"},
+		{"decimal keeps its scale", func() arrow.Array {
+			b := array.NewDecimal128Builder(mem, &arrow.Decimal128Type{Precision: 10, Scale: 2})
+			defer b.Release()
+			b.Append(decimal128.FromI64(1250))
+			return b.NewArray()
+		}, "12.50"},
+		{"decimal256", func() arrow.Array {
+			b := array.NewDecimal256Builder(mem, &arrow.Decimal256Type{Precision: 40, Scale: 3})
+			defer b.Release()
+			b.Append(decimal256.FromI64(5))
+			return b.NewArray()
+		}, "0.005"},
 		{"binary", func() arrow.Array {
 			b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
 			defer b.Release()
