@@ -277,6 +277,24 @@ func TestPrepared(t *testing.T) {
 	wantRows(t, rows, []any{int64(2), "x"}, []any{int64(3), "y"}, []any{int64(4), "z"})
 	_ = p.Close(ctx)
 
+	// A batch of DELETE parameter rows is one commit too.
+	p, err = c.Prepare(ctx, "DELETE FROM t WHERE id = ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pbld = array.NewRecordBuilder(mem, p.ParameterSchema())
+	pbld.Field(0).(*array.Int64Builder).AppendValues([]int64{1, 2, 3}, nil)
+	prec = pbld.NewRecordBatch()
+	pbld.Release()
+	p.SetParameters(prec)
+	n, err = p.ExecuteUpdate(ctx)
+	prec.Release()
+	if err != nil || n != 3 {
+		t.Fatalf("deleted %d rows (%v), want 3", n, err)
+	}
+	_ = p.Close(ctx)
+	wantRows(t, query(t, c, `SELECT count(*) FROM "t$history"`), []any{int64(3)})
+
 	// A parameter count mismatch is an error.
 	p, err = c.Prepare(ctx, "SELECT * FROM t WHERE id = ? AND name = ?")
 	if err != nil {

@@ -49,15 +49,10 @@ func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r fl
 	}
 
 	// Read everything first: a stream that fails midway commits nothing.
-	var recs []arrow.RecordBatch
-	defer func() { releaseAll(recs) }()
-	for r.Next() {
-		rec := r.RecordBatch()
-		rec.Retain()
-		recs = append(recs, rec)
-	}
-	if err := r.Err(); err != nil {
-		return 0, invalidf("reading the ingest stream: %v", err)
+	recs, err := readBatches(r, "the ingest stream")
+	defer releaseAll(recs)
+	if err != nil {
+		return 0, err
 	}
 	inSchema := r.Schema()
 	if inSchema == nil {

@@ -18,8 +18,8 @@ func TestMetrics(t *testing.T) {
 	query(t, c, "SELECT * FROM t WHERE id = 1")
 	query(t, c, "SELECT count(*) FROM t")
 	want := map[string]float64{
-		`lakesoul_flight_queries_total{path="native"}`: 1,
-		`lakesoul_flight_queries_total{path="duckdb"}`: 1,
+		`lakesoul_flight_queries_total{path="native"}`:      1,
+		`lakesoul_flight_queries_total{path="duckdb"}`:      1,
 		`lakesoul_flight_rows_written_total{kind="insert"}`: 20,
 	}
 	mfs, err := reg.Gather()

@@ -151,6 +151,33 @@ func (s *Server) openHandle(b []byte) (*handleBody, error) {
 	return &h, nil
 }
 
+// openPreparedQuery checks a handle and parses its query.
+func (s *Server) openPreparedQuery(b []byte) (*handleBody, *sqlparse.Query, error) {
+	h, err := s.openHandle(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := parseQuery(h.SQL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h, q, nil
+}
+
+// readBatches reads every batch of a DoPut stream, retained.
+func readBatches(r flight.MessageReader, what string) ([]arrow.RecordBatch, error) {
+	var recs []arrow.RecordBatch
+	for r.Next() {
+		rec := r.RecordBatch()
+		rec.Retain()
+		recs = append(recs, rec)
+	}
+	if err := r.Err(); err != nil {
+		return recs, invalidf("reading %s: %v", what, err)
+	}
+	return recs, nil
+}
+
 // ClosePreparedStatement has nothing to free: handles hold no server state.
 func (s *Server) ClosePreparedStatement(context.Context, flightsql.ActionClosePreparedStatementRequest) error {
 	return nil
@@ -163,15 +190,10 @@ func (s *Server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	var recs []arrow.RecordBatch
-	defer func() { releaseAll(recs) }()
-	for r.Next() {
-		rec := r.RecordBatch()
-		rec.Retain()
-		recs = append(recs, rec)
-	}
-	if err := r.Err(); err != nil {
-		return nil, toStatus(invalidf("reading parameters: %v", err))
+	recs, err := readBatches(r, "parameters")
+	defer releaseAll(recs)
+	if err != nil {
+		return nil, toStatus(err)
 	}
 	if h.Params, err = encodeParams(s.cfg.Allocator, recs); err != nil {
 		return nil, toStatus(err)
@@ -184,11 +206,7 @@ func (s *Server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.
 // GetFlightInfoPreparedStatement plans a prepared query with its bound
 // parameters.
 func (s *Server) GetFlightInfoPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
-	h, err := s.openHandle(cmd.GetPreparedStatementHandle())
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	q, err := parseQuery(h.SQL)
+	h, q, err := s.openPreparedQuery(cmd.GetPreparedStatementHandle())
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -205,11 +223,7 @@ func (s *Server) GetFlightInfoPreparedStatement(ctx context.Context, cmd flights
 
 // GetSchemaPreparedStatement returns a prepared query's result schema.
 func (s *Server) GetSchemaPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, _ *flight.FlightDescriptor) (*flight.SchemaResult, error) {
-	h, err := s.openHandle(cmd.GetPreparedStatementHandle())
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	q, err := parseQuery(h.SQL)
+	h, q, err := s.openPreparedQuery(cmd.GetPreparedStatementHandle())
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -234,11 +248,7 @@ func (s *Server) PollFlightInfoPreparedStatement(ctx context.Context, cmd flight
 // DoGetPreparedStatement serves a prepared statement command used directly
 // as a ticket (some clients do): it is planned and read as one stream.
 func (s *Server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	h, err := s.openHandle(cmd.GetPreparedStatementHandle())
-	if err != nil {
-		return nil, nil, toStatus(err)
-	}
-	q, err := parseQuery(h.SQL)
+	h, q, err := s.openPreparedQuery(cmd.GetPreparedStatementHandle())
 	if err != nil {
 		return nil, nil, toStatus(err)
 	}
@@ -265,15 +275,10 @@ func (s *Server) DoPutPreparedStatementUpdate(ctx context.Context, cmd flightsql
 	if err != nil {
 		return 0, toStatus(err)
 	}
-	var recs []arrow.RecordBatch
-	defer func() { releaseAll(recs) }()
-	for r.Next() {
-		rec := r.RecordBatch()
-		rec.Retain()
-		recs = append(recs, rec)
-	}
-	if err := r.Err(); err != nil {
-		return 0, toStatus(invalidf("reading parameters: %v", err))
+	recs, err := readBatches(r, "parameters")
+	defer releaseAll(recs)
+	if err != nil {
+		return 0, toStatus(err)
 	}
 	var rows paramRows
 	if len(recs) > 0 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
+	"github.com/lakesoul-io/lakesoul-flight/mor"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
 )
 
@@ -449,36 +450,52 @@ func renameColumns(rec arrow.RecordBatch, target []arrow.Field) arrow.RecordBatc
 	return array.NewRecordBatch(arrow.NewSchema(fields, nil), rec.Columns(), rec.NumRows())
 }
 
+// whereFilter converts a DELETE or UPDATE predicate for each parameter
+// row and ORs them, so a batch of parameter rows is one commit.
+func whereFilter(verb string, where sqlparse.Expr, sch *arrow.Schema, sets paramRows) (mor.Expr, error) {
+	if len(sets) == 0 {
+		sets = paramRows{nil}
+	}
+	var ors []mor.Expr
+	for _, args := range sets {
+		filter, ok := toFilter(where, sch, args)
+		if !ok {
+			return nil, invalidf("%s supports WHERE predicates made of comparisons between a column and a constant, IN, BETWEEN, IS [NOT] NULL, AND, OR and NOT; %q is beyond that", verb, where.SQL())
+		}
+		if filter == nil {
+			return nil, nil // no WHERE: every row
+		}
+		ors = append(ors, filter)
+	}
+	if len(ors) == 1 {
+		return ors[0], nil
+	}
+	return mor.Or(ors...), nil
+}
+
 func (s *Server) deleteWhere(ctx context.Context, x *sqlparse.Delete, schema string, params paramRows) (int64, error) {
 	tbl, err := s.loadTarget(ctx, x.Table, schema)
 	if err != nil {
 		return 0, err
 	}
-	sets := params
-	if len(sets) == 0 {
-		sets = paramRows{nil}
+	filter, err := whereFilter("DELETE", x.Where, tbl.Schema, params)
+	if err != nil {
+		return 0, err
 	}
-	var total int64
-	for _, args := range sets {
-		filter, ok := toFilter(x.Where, tbl.Schema, args)
-		if !ok {
-			return total, invalidf("DELETE supports WHERE predicates made of comparisons between a column and a constant, IN, BETWEEN, IS [NOT] NULL, AND, OR and NOT; %q is beyond that", x.Where.SQL())
-		}
-		_, n, err := s.cfg.Writer.Delete(ctx, tbl, filter)
-		if err != nil {
-			return total, err
-		}
-		total += n
-	}
-	return total, nil
+	_, n, err := s.cfg.Writer.Delete(ctx, tbl, filter)
+	return n, err
 }
 
+// update runs UPDATE. When the SET expressions take parameters, each
+// parameter row is its own commit; otherwise the rows' predicates are ORed
+// into one.
 func (s *Server) update(ctx context.Context, x *sqlparse.Update, schema string, params paramRows) (int64, error) {
 	tbl, err := s.loadTarget(ctx, x.Table, schema)
 	if err != nil {
 		return 0, err
 	}
 	keys := slices.Concat(tbl.PrimaryKey, tbl.PartitionBy)
+	setParams := false
 	for _, a := range x.Set {
 		if _, ok := fieldOf(tbl.Schema, a.Column); !ok {
 			return 0, invalidf("table %s.%s has no column %q", tbl.Namespace, tbl.Name, a.Column)
@@ -486,19 +503,31 @@ func (s *Server) update(ctx context.Context, x *sqlparse.Update, schema string, 
 		if slices.Contains(keys, a.Column) {
 			return 0, invalidf("UPDATE cannot change primary key or partition column %q; delete the row and insert it", a.Column)
 		}
+		sqlparse.Walk(a.Value, func(e sqlparse.Expr) bool {
+			if _, ok := e.(*sqlparse.Param); ok {
+				setParams = true
+			}
+			return true
+		})
 	}
-	sets := params
-	if len(sets) == 0 {
-		sets = paramRows{nil}
+	batches := []paramRows{params}
+	if setParams && len(params) > 1 {
+		batches = batches[:0]
+		for _, row := range params {
+			batches = append(batches, paramRows{row})
+		}
 	}
 	var total int64
-	for _, args := range sets {
-		filter, ok := toFilter(x.Where, tbl.Schema, args)
-		if !ok {
-			return total, invalidf("UPDATE supports WHERE predicates made of comparisons between a column and a constant, IN, BETWEEN, IS [NOT] NULL, AND, OR and NOT; %q is beyond that", x.Where.SQL())
+	for _, rows := range batches {
+		filter, err := whereFilter("UPDATE", x.Where, tbl.Schema, rows)
+		if err != nil {
+			return total, err
 		}
-		fn := s.updateFunc(tbl, x.Set, args)
-		_, n, err := s.cfg.Writer.Update(ctx, tbl, filter, fn)
+		var args []any
+		if len(rows) > 0 {
+			args = rows[0]
+		}
+		_, n, err := s.cfg.Writer.Update(ctx, tbl, filter, s.updateFunc(tbl, x.Set, args))
 		if err != nil {
 			return total, err
 		}
