@@ -27,7 +27,7 @@ type duckEngine struct {
 func newDuckEngine() (*duckEngine, error) {
 	conn, err := duckdb.NewConnector("", func(execer driver.ExecerContext) error {
 		_, err := execer.ExecContext(context.Background(),
-			fmt.Sprintf("SET threads TO %d; SET enable_external_access = false;", runtime.GOMAXPROCS(0)), nil)
+			fmt.Sprintf("SET threads TO %d; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET enable_external_access = false;", runtime.GOMAXPROCS(0)), nil)
 		return err
 	})
 	if err != nil {
