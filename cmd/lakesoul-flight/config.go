@@ -114,10 +114,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.Usage = func() { serveUsage(out, fs) }
 
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-		}
-		return c, err
+		return c, err // Parse has printed the usage for -h and --help
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))

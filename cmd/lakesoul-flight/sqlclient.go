@@ -75,10 +75,7 @@ Flags can also be set through the environment variables shown; a flag wins.
 		printFlags(out, fs, sqlGroups)
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-		}
-		return c, err
+		return c, err // Parse has printed the usage for -h and --help
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (quote the SQL and pass it with -e)", fs.Arg(0))
