@@ -2,7 +2,7 @@
 #
 #   make run     start the server on its embedded default (etcd + ./lakesoul-data)
 #   make test    install what the tests need, then run every test
-#   make bench   run the benchmarks
+#   make bench   run the upsert benchmark suite against its peers (full scale; BENCH_FLAGS=-scale=0.1 for less)
 
 GO            ?= go
 GOBIN         := $(shell $(GO) env GOPATH)/bin
@@ -12,10 +12,17 @@ RACE_PKGS     := ./catalog/... ./io/... ./mor/... ./txn/... ./flightsql/... ./cm
 
 .PHONY: deps test test-race vet run bench clean
 
-deps: $(GOBIN)/minio
+LANCEDB_DIR   := benchmarks/lancedb
+BENCH_FLAGS   ?=
+
+deps: $(GOBIN)/minio $(LANCEDB_DIR)/node_modules/.package-lock.json
 
 $(GOBIN)/minio:
 	$(GO) install github.com/minio/minio@$(MINIO_VERSION)
+
+# LanceDB's node packages for the benchmark suite (and its smoke test).
+$(LANCEDB_DIR)/node_modules/.package-lock.json: $(LANCEDB_DIR)/package-lock.json
+	npm ci --prefix $(LANCEDB_DIR)
 
 vet:
 	$(GO) vet ./...
@@ -27,8 +34,9 @@ test: deps vet
 run:
 	$(GO) run ./cmd/lakesoul-flight
 
+# Writes benchmarks/results/<machine>-<date>.md and its charts.
 bench: deps
-	LAKESOUL_MINIO_BIN=$(GOBIN)/minio $(GO) test -run '^$$' -bench . -benchtime 3x ./txn/ ./mor/ ./io/
+	LAKESOUL_MINIO_BIN=$(GOBIN)/minio $(GO) run ./benchmarks/cmd/upsertbench $(BENCH_FLAGS)
 
 clean:
 	rm -rf lakesoul-data

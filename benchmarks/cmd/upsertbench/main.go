@@ -1,0 +1,85 @@
+// Command upsertbench runs the LakeSoul upsert benchmark against
+// lakesoul-flight and its peers and writes a Markdown report with charts.
+//
+//	go run ./benchmarks/cmd/upsertbench                # full scale, MinIO, LanceDB
+//	go run ./benchmarks/cmd/upsertbench -scale 0.01    # a quick look
+//
+// Run it from the repository root after `make deps` (MinIO server binary,
+// LanceDB's node packages). The report goes to
+// benchmarks/results/<machine>-<date>.md, with its charts beside it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/lakesoul-io/lakesoul-flight/benchmarks/upsert"
+)
+
+func main() {
+	cfg := upsert.DefaultConfig()
+	flag.Float64Var(&cfg.Scale, "scale", cfg.Scale, "fraction of the published row counts (10M base rows, upserts of 2M)")
+	flag.IntVar(&cfg.Reps, "reps", cfg.Reps, "times each base write and read is timed (the report shows the median)")
+	flag.IntVar(&cfg.Lookups, "lookups", cfg.Lookups, "point lookups per system")
+	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "workload generator seed")
+	work := flag.String("work", "", "work directory for data, warehouses and databases (default: a new temporary directory, removed at the end)")
+	out := flag.String("out", "benchmarks/results", "directory of the report")
+	machine := flag.String("machine", upsert.MachineName(), "machine name in the report's file name")
+	minio := flag.Bool("minio", true, "also run lakesoul-flight on a MinIO server started here (binary from `make deps`)")
+	lance := flag.String("lancedb", "benchmarks/lancedb", "directory of the LanceDB script with node_modules; empty skips LanceDB")
+	flag.StringVar(&cfg.Node, "node", cfg.Node, "node binary")
+	flag.StringVar(&cfg.ProfileDir, "cpuprofile-dir", "", "write CPU profiles of lakesoul-flight's write and read steps here")
+	flag.Parse()
+	cfg.LanceDBDir = *lance
+	cfg.Progress = os.Stderr
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	if err := run(ctx, cfg, *work, *out, *machine, *minio); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context, cfg upsert.Config, work, out, machine string, minio bool) error {
+	if work == "" {
+		d, err := os.MkdirTemp("", "upsertbench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		work = d
+	}
+	cfg.WorkDir = work
+	if minio {
+		srv, stop, err := startMinIO(work)
+		if err != nil {
+			return fmt.Errorf("starting MinIO: %w", err)
+		}
+		defer stop()
+		cfg.S3 = &upsert.S3Target{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Bucket: "bench"}
+	}
+	res, err := upsert.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	res.Machine = machine
+	name := fmt.Sprintf("%s-%s", machine, res.Started.Format(time.DateOnly))
+	path, err := upsert.WriteReport(res, out, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "report: %s\n", filepath.Clean(path))
+	for _, p := range res.Problems {
+		fmt.Fprintf(os.Stderr, "problem: %s\n", p)
+	}
+	if len(res.Problems) > 0 {
+		return fmt.Errorf("%d problems (listed in the report)", len(res.Problems))
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+// LanceDB side of the lakesoul-flight upsert benchmark.
+//
+// The Go suite (benchmarks/upsert) writes the workload as Arrow IPC files and
+// a JSON plan, runs `node bench.mjs plan.json`, and reads the timings this
+// script prints on stdout as one JSON object. Reading an input file is never
+// timed: only the LanceDB calls are.
+//
+// Plan:
+//   {
+//     "uri": "/tmp/x/lance",              // database location (a directory or s3://bucket/path)
+//     "storageOptions": {...},            // optional, passed to connect
+//     "series": [{
+//       "name": "u10",
+//       "base": "/tmp/x/base.arrow",       // base write
+//       "baseReps": 3,                     // base written this many times into fresh tables
+//       "upserts": ["/tmp/x/u10-001.arrow", ...],
+//       "readAfter": [10],                 // full reads after these numbers of upserts
+//       "readReps": 3
+//     }]
+//   }
+//
+// Output: {"series": [{"name", "base": [s...], "upserts": [s...],
+//          "reads": [{"upserts": k, "seconds": [s...], "rows": n}]}]}
+
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { performance } from "node:perf_hooks";
+import * as lancedb from "@lancedb/lancedb";
+
+// LanceDB loads apache-arrow's CommonJS build and checks tables with
+// instanceof: load the same build, not the ES module one.
+const require = createRequire(import.meta.url);
+const { tableFromIPC } = require("apache-arrow");
+
+function load(path) {
+  return tableFromIPC(readFileSync(path));
+}
+
+async function timed(fn) {
+  const t0 = performance.now();
+  const v = await fn();
+  return [(performance.now() - t0) / 1000, v];
+}
+
+// fullRead streams every row of the table's latest version and counts them.
+async function fullRead(tbl) {
+  let rows = 0;
+  for await (const batch of tbl.query()) {
+    rows += batch.numRows;
+  }
+  return rows;
+}
+
+async function runSeries(db, s) {
+  const out = { name: s.name, base: [], upserts: [], reads: [] };
+  const base = load(s.base);
+  let tbl = null;
+  const reps = Math.max(1, s.baseReps || 1);
+  for (let r = 0; r < reps; r++) {
+    const name = `${s.name}_r${r}`;
+    const [secs, t] = await timed(() => db.createTable(name, base, { mode: "overwrite" }));
+    out.base.push(secs);
+    if (tbl !== null) {
+      const old = tbl.name;
+      tbl.close();
+      await db.dropTable(old);
+    }
+    tbl = t;
+  }
+  const readAfter = new Set(s.readAfter || []);
+  const readReps = Math.max(1, s.readReps || 1);
+  const read = async (k) => {
+    const rec = { upserts: k, seconds: [], rows: 0 };
+    for (let r = 0; r < readReps; r++) {
+      const [secs, rows] = await timed(() => fullRead(tbl));
+      rec.seconds.push(secs);
+      rec.rows = rows;
+    }
+    out.reads.push(rec);
+  };
+  if (readAfter.has(0)) await read(0);
+  for (let i = 0; i < s.upserts.length; i++) {
+    const data = load(s.upserts[i]);
+    const [secs] = await timed(() =>
+      tbl.mergeInsert("uuid").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
+    );
+    out.upserts.push(secs);
+    if (readAfter.has(i + 1)) await read(i + 1);
+  }
+  tbl.close();
+  return out;
+}
+
+async function main() {
+  if (process.argv.length < 3) {
+    console.error("usage: node bench.mjs plan.json");
+    process.exit(2);
+  }
+  const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
+  const opts = plan.storageOptions ? { storageOptions: plan.storageOptions } : {};
+  const db = await lancedb.connect(plan.uri, opts);
+  const result = { series: [] };
+  for (const s of plan.series) {
+    result.series.push(await runSeries(db, s));
+  }
+  process.stdout.write(JSON.stringify(result) + "\n");
+}
+
+main().catch((err) => {
+  console.error(err && err.stack ? err.stack : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,245 @@
+package upsert
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/internal/workload"
+	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/mor"
+	"github.com/lakesoul-io/lakesoul-flight/txn"
+)
+
+// lakesoul is one catalog and warehouse of lakesoul-flight.
+type lakesoul struct {
+	cat  *catalog.Catalog
+	st   lsio.Storage
+	w    *txn.Writer
+	root string // directory of a local warehouse; "" on S3
+}
+
+func newLakesoul(ctx context.Context, client *clientv3.Client, prefix string, st lsio.Storage, root string, log *slog.Logger) (*lakesoul, error) {
+	ccfg := catalog.DefaultConfig()
+	ccfg.Client, ccfg.Prefix, ccfg.Manifests = client, prefix, txn.ManifestStore(st)
+	cat, err := catalog.New(ctx, ccfg)
+	if err != nil {
+		return nil, err
+	}
+	w, err := txn.New(txn.Config{Catalog: cat, Storage: st, Logger: log, Allocator: memory.DefaultAllocator})
+	if err != nil {
+		_ = cat.Close()
+		return nil, err
+	}
+	return &lakesoul{cat: cat, st: st, w: w, root: root}, nil
+}
+
+func (l *lakesoul) Close() error { return l.cat.Close() }
+
+func (l *lakesoul) createTable(ctx context.Context, name string) (*catalog.Table, error) {
+	return l.cat.CreateTable(ctx, catalog.TableSpec{
+		Namespace: catalog.DefaultNamespace, Name: name, Schema: workload.Schema,
+		PrimaryKey: []string{"uuid"}, HashBucketNum: buckets,
+	})
+}
+
+// writeSeries writes the base baseReps times, each into a fresh table
+// (the last one is named name and kept), then every upsert into it. It
+// returns the kept table and the base and upsert times.
+func (l *lakesoul) writeSeries(ctx context.Context, name string, base step, ups []step, baseReps int) (*catalog.Table, []float64, []float64, error) {
+	var tbl *catalog.Table
+	var baseSecs, upSecs []float64
+	recs, err := load(base)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for r := range baseReps {
+		tname := name
+		if r < baseReps-1 {
+			tname = fmt.Sprintf("%s_r%d", name, r)
+		}
+		t, err := l.createTable(ctx, tname)
+		if err != nil {
+			workload.Release(recs)
+			return nil, nil, nil, err
+		}
+		secs, err := timeIt(func() error { _, err := l.w.Upsert(ctx, t, recs...); return err })
+		if err != nil {
+			workload.Release(recs)
+			return nil, nil, nil, fmt.Errorf("base write: %w", err)
+		}
+		baseSecs = append(baseSecs, secs)
+		tbl = t
+	}
+	workload.Release(recs)
+	for i, u := range ups {
+		recs, err := load(u)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		secs, err := timeIt(func() error { _, err := l.w.Upsert(ctx, tbl, recs...); return err })
+		workload.Release(recs)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("upsert %d: %w", i+1, err)
+		}
+		upSecs = append(upSecs, secs)
+	}
+	return tbl, baseSecs, upSecs, nil
+}
+
+// snapshot resolves the latest snapshot, or version v when v >= 0.
+func (l *lakesoul) snapshot(ctx context.Context, tbl *catalog.Table, v int64) (*catalog.Snapshot, error) {
+	spec := catalog.SnapshotSpec{}
+	if v >= 0 {
+		spec.Version = &v
+	}
+	return l.cat.Snapshot(ctx, tbl.ID, spec)
+}
+
+// scan reads a snapshot to the end and returns the rows and Arrow bytes
+// it produced.
+func (l *lakesoul) scan(ctx context.Context, snap *catalog.Snapshot, filter mor.Expr) (int64, int64, error) {
+	rr, err := mor.Scan(ctx, l.st, snap, mor.ScanOptions{Filter: filter, Allocator: memory.DefaultAllocator})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rr.Release()
+	return drain(rr)
+}
+
+// drain reads rr to the end, counting rows and Arrow bytes.
+func drain(rr array.RecordReader) (int64, int64, error) {
+	var rows, bytes int64
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		rows += rec.NumRows()
+		bytes += workload.Bytes([]arrow.RecordBatch{rec})
+	}
+	return rows, bytes, rr.Err()
+}
+
+// timedScans scans snap reps times and checks every scan returns want
+// rows (want < 0: any number, the same every time).
+func (l *lakesoul) timedScans(ctx context.Context, snap *catalog.Snapshot, filter mor.Expr, reps int, want int64) ([]float64, int64, int64, error) {
+	var secs []float64
+	var rows, bytes int64
+	for r := range reps {
+		s, err := timeIt(func() error {
+			var err error
+			rows, bytes, err = l.scan(ctx, snap, filter)
+			return err
+		})
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if want >= 0 && rows != want {
+			return nil, 0, 0, fmt.Errorf("read %d of %d returned %d rows, want %d", r+1, reps, rows, want)
+		}
+		want = rows
+		secs = append(secs, s)
+	}
+	return secs, rows, bytes, nil
+}
+
+// lookups looks every key up by primary key and returns the latencies.
+func (l *lakesoul) lookups(ctx context.Context, snap *catalog.Snapshot, keys []string) ([]float64, error) {
+	lat := make([]float64, 0, len(keys))
+	for _, k := range keys {
+		var rows int64
+		s, err := timeIt(func() error {
+			var err error
+			rows, _, err = l.scan(ctx, snap, mor.Eq("uuid", k))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if rows != 1 {
+			return nil, fmt.Errorf("lookup of %s returned %d rows, want 1", k, rows)
+		}
+		lat = append(lat, s)
+	}
+	return lat, nil
+}
+
+// compact compacts tbl into one file per bucket and returns the time.
+func (l *lakesoul) compact(ctx context.Context, tbl *catalog.Table) (float64, error) {
+	return timeIt(func() error {
+		_, err := l.w.Compact(ctx, tbl, txn.CompactOptions{MinFiles: 1})
+		return err
+	})
+}
+
+// plainScan reads the files of snap with arrow-go's pqarrow, no merge, one
+// file per worker on GOMAXPROCS workers: the floor a merged read of the
+// same data approaches. Local warehouses only.
+func (l *lakesoul) plainScan(ctx context.Context, snap *catalog.Snapshot) (int64, error) {
+	if l.root == "" {
+		return 0, fmt.Errorf("plain scan needs a local warehouse")
+	}
+	files := make(chan string, len(snap.Files))
+	for _, f := range snap.Files {
+		files <- filepath.Join(l.root, filepath.FromSlash(f.Path))
+	}
+	close(files)
+	var (
+		mu    sync.Mutex
+		total int64
+		first error
+		wg    sync.WaitGroup
+	)
+	for range min(cores(), len(snap.Files)) {
+		wg.Go(func() {
+			for p := range files {
+				n, err := readParquetFile(ctx, p)
+				mu.Lock()
+				total += n
+				if err != nil && first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return total, first
+}
+
+func readParquetFile(ctx context.Context, path string) (int64, error) {
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return 0, err
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 8192}, memory.DefaultAllocator)
+	if err != nil {
+		return 0, err
+	}
+	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer rr.Release()
+	var rows int64
+	for rr.Next() {
+		rows += rr.RecordBatch().NumRows()
+	}
+	if err := rr.Err(); err != nil && err.Error() != "EOF" {
+		return rows, err
+	}
+	return rows, nil
+}
+
+// since is a small helper for progress lines.
+func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }

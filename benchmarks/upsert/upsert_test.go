@@ -1,0 +1,95 @@
+package upsert
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/lakesoul-io/lakesoul-flight/internal/miniotest"
+)
+
+// TestSmoke runs the whole suite at a tiny scale: every system, MinIO and
+// LanceDB included, must produce its results, and every full read must
+// return the rows the generator wrote.
+func TestSmoke(t *testing.T) {
+	srv := miniotest.Start(t)
+	cfg := DefaultConfig()
+	cfg.Scale, cfg.Reps, cfg.Lookups = 0.001, 1, 20
+	cfg.WorkDir = t.TempDir()
+	cfg.LanceDBDir = filepath.Join("..", "lancedb")
+	cfg.S3 = &S3Target{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Bucket: "smoke"}
+	if testing.Verbose() {
+		cfg.Progress = os.Stderr
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Problems {
+		t.Errorf("problem: %s", p)
+	}
+	want := map[string][]string{
+		MBaseWrite:        {SysLocal, SysMinIO, SysDuckNative, SysDuckParquet, SysLanceDB},
+		MUpsertWrite:      {SysLocal, SysMinIO, SysDuckNative, SysDuckParquet, SysLanceDB},
+		MSmallUpsertWrite: {SysLocal, SysDuckParquet, SysLanceDB},
+		MRead10:           {SysLocal, SysMinIO, SysDuckNative, SysDuckParquet, SysLanceDB},
+		MRead100:          {SysLocal, SysDuckParquet, SysLanceDB},
+		MCompact:          {SysLocal},
+		MCompacted:        {SysLocal, SysPqarrow},
+		MLookup:           {SysLocal, SysMinIO, SysDuckNative},
+		MFilter:           {SysLocal, SysDuckNative, SysDuckParquet},
+		MFlight:           {SysFlight},
+	}
+	for m, systems := range want {
+		for _, s := range systems {
+			r, ok := res.Get(m, s)
+			if !ok {
+				t.Errorf("no result for %s / %s", m, s)
+				continue
+			}
+			if len(r.Seconds) == 0 {
+				t.Errorf("%s / %s: no samples", m, s)
+			}
+			if (m == MRead10 || m == MFlight || m == MCompacted) && r.Rows != res.Keys10 {
+				t.Errorf("%s / %s: %d rows, lakesoul-flight's table holds %d", m, s, r.Rows, res.Keys10)
+			}
+		}
+	}
+	lakesoul100, _ := res.Get(MRead100, SysLocal)
+	for _, s := range []string{SysDuckParquet, SysLanceDB} {
+		if r, ok := res.Get(MRead100, s); ok && r.Rows != lakesoul100.Rows {
+			t.Errorf("read after 100 upserts: %s returned %d rows, lakesoul-flight %d", s, r.Rows, lakesoul100.Rows)
+		}
+	}
+	if n := len(res.Line); n != 3*len(checkpoints) {
+		t.Errorf("read-after-N-upserts line has %d points, want %d", n, 3*len(checkpoints))
+	}
+
+	dir := t.TempDir()
+	path, err := WriteReport(res, dir, "smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, filepath.Join(dir, "smoke-write.png"), filepath.Join(dir, "smoke-read.png"), filepath.Join(dir, "smoke-upserts.png")} {
+		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {
+			t.Errorf("report file %s: %v", f, err)
+		}
+	}
+}
+
+func TestLanceDBMissingFails(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.WorkDir, cfg.LanceDBDir = t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(cfg.LanceDBDir, "bench.mjs"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), cfg)
+	if err == nil || !errors.Is(err, ErrLanceDBMissing) {
+		t.Fatalf("Run without node_modules: %v, want ErrLanceDBMissing", err)
+	}
+}
