@@ -26,14 +26,17 @@ func barChart(path, title, xlabel string, systems []string, groups []barGroup) e
 	p.X.Label.Text = xlabel
 	p.X.Min = 0
 	p.Legend.Top = true
+	p.Legend.Padding = vg.Points(4)
 	// Systems from top to bottom: the Y axis grows upwards.
 	rows := slices.Clone(systems)
 	slices.Reverse(rows)
 	barW := vg.Points(float64(36) / float64(len(groups)))
+	hi := 0.0
 	for gi, g := range groups {
 		vals := make(plotter.Values, len(rows))
 		for i, s := range rows {
 			vals[i] = g.values[s]
+			hi = max(hi, vals[i])
 		}
 		b, err := plotter.NewBarChart(vals, barW)
 		if err != nil {
@@ -46,10 +49,16 @@ func barChart(path, title, xlabel string, systems []string, groups []barGroup) e
 		p.Add(b)
 		p.Legend.Add(g.label, b)
 	}
-	p.NominalY(rows...)
+	// Room on the right for the legend.
+	p.X.Max = hi * 1.45
+	labels := make([]string, len(rows))
+	for i, s := range rows {
+		labels[i] = s + " "
+	}
+	p.NominalY(labels...)
 	p.Add(plotter.NewGrid())
-	h := vg.Points(float64(60 + 48*len(rows)))
-	return p.Save(7*vg.Inch, h, path)
+	h := vg.Points(float64(70 + 48*len(rows)))
+	return p.Save(8*vg.Inch, h, path)
 }
 
 // lineChart draws read time against the number of upserts, one line per

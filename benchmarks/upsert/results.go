@@ -9,7 +9,7 @@ import (
 const (
 	SysLocal       = "lakesoul-flight (local)"
 	SysMinIO       = "lakesoul-flight (MinIO)"
-	SysFlight      = "lakesoul-flight over Flight SQL"
+	SysFlight      = "lakesoul-flight (Flight SQL)"
 	SysDuckNative  = "DuckDB native table"
 	SysDuckParquet = "DuckDB over Parquet"
 	SysLanceDB     = "LanceDB"

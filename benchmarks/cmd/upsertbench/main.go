@@ -55,6 +55,9 @@ func run(ctx context.Context, cfg upsert.Config, work, out, machine string, mini
 		defer os.RemoveAll(d)
 		work = d
 	}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
 	cfg.WorkDir = work
 	if minio {
 		srv, stop, err := startMinIO(work)
