@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
+	"time"
 )
 
 // Published sizes of LakeSoul's upsert benchmark, at scale 1.
@@ -42,8 +43,11 @@ type Config struct {
 	// Reps is the number of times each base write and each read is timed;
 	// the report shows the median. Every upsert is one sample.
 	Reps int
-	// Lookups is the number of point lookups by primary key per system.
-	Lookups int
+	// Lookups is the number of point lookups by primary key per system;
+	// a system stops early once LookupBudget has passed (after at least
+	// 20 lookups).
+	Lookups      int
+	LookupBudget time.Duration
 	// WorkDir holds the generated data, warehouses and databases; required.
 	WorkDir string
 	// S3, when set, adds lakesoul-flight on that S3 service.
@@ -67,7 +71,7 @@ type Config struct {
 // DefaultConfig returns full scale, seed 1, 3 repetitions and 1000 lookups;
 // WorkDir must still be set.
 func DefaultConfig() Config {
-	return Config{Scale: 1, Seed: 1, Reps: 3, Lookups: 1000, Node: "node", Batch: 65536}
+	return Config{Scale: 1, Seed: 1, Reps: 3, Lookups: 1000, LookupBudget: time.Minute, Node: "node", Batch: 65536}
 }
 
 // Validate reports a configuration that cannot run.
@@ -96,6 +100,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Batch == 0 {
 		c.Batch = d.Batch
+	}
+	if c.LookupBudget == 0 {
+		c.LookupBudget = d.LookupBudget
 	}
 	if c.Progress == nil {
 		c.Progress = io.Discard

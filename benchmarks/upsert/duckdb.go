@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -147,8 +148,9 @@ func (d *duck) nativeWrites(ctx context.Context, base step, ups []step, baseReps
 	return baseSecs, upSecs, nil
 }
 
-// lookups looks every key up in table t through a prepared statement.
-func (d *duck) lookups(ctx context.Context, keys []string) ([]float64, error) {
+// lookups looks keys up in table t through a prepared statement, until all
+// are done or budget has passed.
+func (d *duck) lookups(ctx context.Context, keys []string, budget time.Duration) ([]float64, error) {
 	st, err := d.conn.PrepareContext(ctx, "SELECT * FROM t WHERE uuid = ?")
 	if err != nil {
 		return nil, err
@@ -160,7 +162,11 @@ func (d *duck) lookups(ctx context.Context, keys []string) ([]float64, error) {
 	for i := range c {
 		dest[i] = &c[i]
 	}
-	for _, k := range keys {
+	t0 := time.Now()
+	for i, k := range keys {
+		if i >= minLookups && time.Since(t0) > budget {
+			break
+		}
 		s, err := timeIt(func() error { return st.QueryRowContext(ctx, k).Scan(dest...) })
 		if err != nil {
 			return nil, fmt.Errorf("lookup %s: %w", k, err)

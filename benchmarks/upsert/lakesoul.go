@@ -152,10 +152,15 @@ func (l *lakesoul) timedScans(ctx context.Context, snap *catalog.Snapshot, filte
 	return secs, rows, bytes, nil
 }
 
-// lookups looks every key up by primary key and returns the latencies.
-func (l *lakesoul) lookups(ctx context.Context, snap *catalog.Snapshot, keys []string) ([]float64, error) {
+// lookups looks keys up by primary key, until all are done or budget has
+// passed, and returns the latencies.
+func (l *lakesoul) lookups(ctx context.Context, snap *catalog.Snapshot, keys []string, budget time.Duration) ([]float64, error) {
 	lat := make([]float64, 0, len(keys))
-	for _, k := range keys {
+	t0 := time.Now()
+	for i, k := range keys {
+		if i >= minLookups && time.Since(t0) > budget {
+			break
+		}
 		var rows int64
 		s, err := timeIt(func() error {
 			var err error
@@ -172,6 +177,9 @@ func (l *lakesoul) lookups(ctx context.Context, snap *catalog.Snapshot, keys []s
 	}
 	return lat, nil
 }
+
+// minLookups is the number of lookups done whatever the time budget.
+const minLookups = 20
 
 // compact compacts tbl into one file per bucket and returns the time.
 func (l *lakesoul) compact(ctx context.Context, tbl *catalog.Table) (float64, error) {

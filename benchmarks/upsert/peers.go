@@ -44,7 +44,7 @@ func (r *run) lakesoulS3(ctx context.Context, client *clientv3.Client) error {
 		return fmt.Errorf("read after 10 upserts: %w", err)
 	}
 	r.addRead(MRead10, SysMinIO, secs, rows, "")
-	lat, err := l.lookups(ctx, snap, ds.LookupKeys)
+	lat, err := l.lookups(ctx, snap, ds.LookupKeys, cfg.LookupBudget)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (r *run) duckNative(ctx context.Context) error {
 		return err
 	}
 	r.addRead(MRead10, SysDuckNative, secs, rows, "SELECT * as Arrow")
-	lat, err := d.lookups(ctx, ds.LookupKeys)
+	lat, err := d.lookups(ctx, ds.LookupKeys, cfg.LookupBudget)
 	if err != nil {
 		return err
 	}

@@ -191,8 +191,9 @@ func (r *run) lakesoulLocal(ctx context.Context, l *lakesoul) error {
 		return fmt.Errorf("read after 10 upserts: %w", err)
 	}
 	r.addRead(MRead10, SysLocal, secs, rows, "")
+	r.progress("lakesoul-flight (local): read after 10 upserts %s", secs1(secs))
 
-	lat, err := l.lookups(ctx, snap, ds.LookupKeys)
+	lat, err := l.lookups(ctx, snap, ds.LookupKeys, cfg.LookupBudget)
 	if err != nil {
 		return err
 	}
@@ -203,10 +204,12 @@ func (r *run) lakesoulLocal(ctx context.Context, l *lakesoul) error {
 	}
 	r.filterRows[SysLocal] = frows
 	r.res.add(Result{Measure: MFilter, System: SysLocal, Seconds: fsecs, Rows: frows, Note: "predicate applied after the merge"})
+	r.progress("lakesoul-flight (local): %d lookups, filtered scan %s", len(lat), secs1(fsecs))
 
 	if err := r.flight(ctx, l); err != nil {
 		return fmt.Errorf("Flight SQL: %w", err)
 	}
+	r.progress("lakesoul-flight (local): Flight SQL done")
 	if err := r.lakesoulSmall(ctx, l); err != nil {
 		return err
 	}
@@ -277,6 +280,7 @@ func (r *run) lakesoulSmall(ctx context.Context, l *lakesoul) error {
 			return fmt.Errorf("read after %d small upserts: %w", k, err)
 		}
 		r.res.Line = append(r.res.Line, Point{System: SysLocal, Upserts: k, Seconds: quantile(secs, 0.5), Rows: n})
+		r.progress("lakesoul-flight (local): read after %d small upserts %s", k, secs1(secs))
 		if k == smallUpserts {
 			r.res.ReadBytes100 = b
 			r.addRead(MRead100, SysLocal, secs, n, "")
@@ -316,3 +320,6 @@ func (r *run) flight(ctx context.Context, l *lakesoul) error {
 	r.addRead(MFlight, SysFlight, secs, rows, fmt.Sprintf("GetFlightInfo + %d parallel DoGet streams on loopback", endpoints))
 	return nil
 }
+
+// secs1 formats the median of samples for progress lines.
+func secs1(xs []float64) string { return secs(quantile(xs, 0.5)) }
