@@ -17,7 +17,9 @@
 //   - finding the stored-table references of a query, with their
 //     FOR VERSION AS OF / FOR TIMESTAMP AS OF clauses, and rewriting them
 //     (Query.Rewrite), and recognising the plain single-table scans the
-//     server runs natively (Query.Simple).
+//     server runs natively (Query.Simple);
+//   - the pushdown facts of each reference (TableRef.AllColumns, Columns,
+//     Where): which columns the query may use and which rows it may skip.
 //
 // It knows nothing of the catalog: names are returned as written (unquoted
 // identifiers folded to lower case, quoted ones exact) and the server
@@ -31,7 +33,9 @@
 //   - Query.Tables are in text order, their spans do not overlap, and
 //     Rewrite with each span's own text returns Query.Text unchanged;
 //   - for an expression e produced by the parser, parsing e.SQL() gives an
-//     expression of the same shape (precedence is kept with parentheses).
+//     expression of the same shape (precedence is kept with parentheses);
+//   - a TableRef has Columns (sorted, distinct) exactly when it does not
+//     have AllColumns, and every ColumnRef of its Where has one part.
 //
 // # Queries are not fully parsed
 //
@@ -56,6 +60,50 @@
 // the text the caller gives. A reference in a FROM clause without an alias
 // must keep its table name as an alias, or columns qualified with it (t.a)
 // stop resolving: TableRef.Replacement builds "view AS t" where needed.
+//
+// # Pushdown facts
+//
+// The server streams each referenced table into the query engine, and
+// reads less when a reference says so. Both facts err on the side of
+// reading too much.
+//
+// Columns. A reference has AllColumns when the query may use columns of
+// the table without naming them; otherwise its Columns are all the
+// identifiers of the query, which include every column it names. The
+// query is split into blocks: the top level, each parenthesised query
+// (one starting with SELECT, WITH, FROM, VALUES or TABLE) and each
+// operand of UNION, INTERSECT and EXCEPT; a parenthesised join or a
+// function call's parentheses belong to the block around them. Every
+// reference of a block gets AllColumns when the block has a "*" that is
+// not clearly a product or count(*) (SELECT *, * EXCLUDE/REPLACE,
+// struct_pack(*) ...), a COLUMNS(...) expression, NATURAL, a positional
+// "#n", a table function where a table could stand, or no SELECT at all
+// (FROM t [WHERE ...]); x.* gives AllColumns to the references named or
+// aliased x, and to the whole block when none of its own is. A reference
+// also gets AllColumns when its name or alias is used as a value (SELECT
+// t FROM t reads the whole row), when a column alias list follows it
+// (t AS x(a, b) renames columns by position), for TABLE, DESCRIBE and
+// SUMMARIZE, and for every reference of a query with PIVOT or UNPIVOT.
+//
+// Where. A reference gets a predicate only when it is the only item of a
+// FROM clause (FROM t [AS OF ...] [[AS] x], directly followed by WHERE,
+// or by a select list and WHERE in the FROM-first form), and no
+// TABLESAMPLE or USING SAMPLE appears in the query. The WHERE expression
+// runs to GROUP, HAVING, WINDOW, QUALIFY, ORDER, LIMIT, OFFSET, FETCH,
+// UNION, INTERSECT, EXCEPT, USING, FOR, RETURNING, ON, the parenthesis
+// that closes its level or the end; meeting another reserved word outside
+// parentheses gives no predicate, since the split could be wrong. The
+// expression is split at the ANDs outside parentheses, CASE ... END and
+// BETWEEN ... AND, and is kept whole when an OR stands outside them. Each
+// operand is kept if the expression grammar parses it (so it has no
+// subquery, window or lambda), calls no aggregate, clock, session or
+// random function, names no CURRENT_DATE-like keyword, and qualifies its
+// columns only with the reference's alias or, without one, its name; the
+// qualifiers are dropped. The operands kept are joined with AND in text
+// order. The predicate is implied by the block's WHERE, and the block
+// reads its only table through nothing but that WHERE, so filtering the
+// table first changes nothing; windows, QUALIFY, aggregates and LIMIT
+// all come after WHERE.
 //
 // # Types
 //

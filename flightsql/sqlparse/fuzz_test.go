@@ -41,12 +41,17 @@ var fuzzSeeds = []string{
 	"SELECT 1e10, .5, 1., -2.5E-3, INTERVAL 1 DAY",
 	"SELECT 1; SELECT 2",
 	"GRANT ALL ON t TO u",
+	"SELECT dt, count(*) FROM t AS q WHERE q.id > 5 AND name LIKE 'a%' OR x BETWEEN 1 AND 2 GROUP BY dt QUALIFY 1",
+	"SELECT x.*, u.a * 2 FROM t x NATURAL JOIN u WHERE CASE WHEN a AND b THEN 1 END = 1 AND EXISTS (SELECT * FROM w WHERE w.k = x.k AND v > ?)",
+	"FROM t SELECT a WHERE a IS DISTINCT FROM b AND ts::timestamp with time zone > now() AND (c OR d) LIMIT 1",
+	"SELECT COLUMNS('a'), t FROM t AS z(a, b) TABLESAMPLE 10% WHERE a = 1 UNION SELECT * EXCLUDE (a) FROM (SELECT a FROM u WHERE u.a IN ($1, $2)) s",
 }
 
 // FuzzParse requires that Parse never panics, that errors carry sane
 // positions, that a query's references are ordered spans whose own text
-// rewrites to the query unchanged, and that every expression renders to SQL
-// that parses back to the same tree.
+// rewrites to the query unchanged, that their pushdown facts are well
+// formed, and that every expression renders to SQL that parses back to the
+// same tree.
 func FuzzParse(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
@@ -122,6 +127,12 @@ func checkQuery(t *testing.T, sql string, q *Query) {
 	q.Rewrite(views)
 	if q.Simple != nil && !reflect.DeepEqual(q.Simple.Table, q.Tables[0]) {
 		t.Fatalf("Simple.Table %+v is not Tables[0] %+v", q.Simple.Table, q.Tables[0])
+	}
+	for _, r := range q.Tables {
+		checkFacts(t, q, r)
+		if r.Where != nil {
+			checkExprRoundTrip(t, r.Where)
+		}
 	}
 }
 

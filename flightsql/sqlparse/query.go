@@ -37,6 +37,47 @@ type TableRef struct {
 	// FromItem is true for a reference in a FROM or JOIN clause, false for
 	// TABLE t, DESCRIBE t and SUMMARIZE t.
 	FromItem bool
+
+	// The pushdown facts below say how little of the table the query may
+	// read through this reference; the package documentation ("Pushdown
+	// facts") gives the rules. They concern this reference alone: a
+	// caller that serves several references from one scan must take the
+	// union of their columns and apply no predicate unless every
+	// reference has one (and then their OR).
+
+	// AllColumns is set when the query may use columns of the table that
+	// it does not name: a * select item that can cover this reference
+	// (also t.*, COLUMNS(...), star modifiers), the table name or alias
+	// used as a value (the whole row), a FROM clause without SELECT, TABLE,
+	// DESCRIBE and SUMMARIZE, a column alias list, NATURAL JOIN, a table
+	// function beside it, PIVOT/UNPIVOT and "#n" positional references.
+	AllColumns bool
+	// Columns, when AllColumns is false, is every identifier in the query
+	// (each part of a dotted name; unquoted ones folded to lower case,
+	// quoted ones exact), sorted and without duplicates: a superset of the
+	// table's columns that the query uses. Intersect it with the table's
+	// columns, ignoring case as DuckDB does; keywords, aliases and other
+	// tables' columns in it are harmless. nil when AllColumns. The
+	// references of a query share this slice: do not modify it.
+	Columns []string
+	// Where is a predicate that may filter the table's rows before the
+	// query runs without changing its result, nil if there is none. It is
+	// set only for the sole item of a FROM clause whose block has a WHERE
+	// clause, and is the AND (in text order) of the WHERE's top-level
+	// conjuncts that parse and contain no subquery, aggregate, volatile or
+	// time-dependent function, and no column qualified by anything but this
+	// reference's alias (or, without one, its name); qualifiers are
+	// stripped, so every ColumnRef has one part; compare its names with
+	// the table's ignoring case. Parameters keep their statement-wide
+	// indexes and positions are offsets in the text given to Parse.
+	//
+	// A bare column may still belong to an enclosing query when the block
+	// is a correlated subquery. Apply a conjunct only when every column it
+	// names is a column of the table: a name that is both an outer column
+	// and one of this table's columns resolves to this table in SQL, so
+	// such a conjunct is about this table's rows. The query keeps its
+	// WHERE clause, so the predicate is evaluated again by the engine.
+	Where Expr
 }
 
 // Replacement returns what should replace r in Rewrite when the table is
@@ -108,10 +149,11 @@ func (p *parser) query() (*Query, error) {
 	// A sub-parser over the query's tokens alone, ending in its own EOF.
 	sub := &parser{src: p.src, nparams: p.nparams}
 	sub.toks = append(append(sub.toks, p.toks[start:end]...), token{kind: tokEOF, pos: last.end, end: last.end})
-	refs, err := findTables(sub, base)
+	refs, funcs, err := findTables(sub, base)
 	if err != nil {
 		return nil, err
 	}
+	sub.pushdown(refs, base, funcs)
 	q.Tables = refs
 	sub.i = 0
 	q.Simple = sub.simple(q, base)

@@ -29,16 +29,16 @@ var notFunc = setOf("as", "in", "exists", "any", "all", "some", "lateral", "not"
 	"values", "with", "recursive", "materialized", "distinct", "case", "return", "table")
 
 // findTables returns the stored-table references among p's tokens (a whole
-// query followed by EOF), with spans relative to base, the query's offset.
-// The package documentation describes the rules.
-func findTables(p *parser, base int) ([]TableRef, error) {
+// query followed by EOF), with spans relative to base, the query's offset,
+// and the token indices of the table functions called where a table
+// reference could stand. The package documentation describes the rules.
+func findTables(p *parser, base int) (refs []TableRef, funcs []int, err error) {
 	toks := p.toks
 	if toks[0].is("show") {
-		return nil, nil
+		return nil, nil, nil
 	}
 	match := matchParens(toks)
 	stack := []*level{{first: true}}
-	var refs []TableRef
 	for i := 0; i < len(toks)-1; i++ {
 		t := toks[i]
 		l := stack[len(stack)-1]
@@ -57,13 +57,16 @@ func findTables(p *parser, base int) ([]TableRef, error) {
 			case t.isName():
 				ref, next, ok, err := p.tableRef(i, stack, base)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				if ok {
 					ref.FromItem = !l.bare
 					refs = append(refs, ref)
 					i = next - 1
 					continue
+				}
+				if isCall(toks, i) {
+					funcs = append(funcs, i)
 				}
 			}
 		}
@@ -94,12 +97,25 @@ func findTables(p *parser, base int) ([]TableRef, error) {
 		case t.text == "with":
 			registerCTEs(toks, i, l, match)
 		case t.text == "for" && isAsOf(toks, i):
-			return nil, errorf(p.src, t.pos, "%s must directly follow a table name", describeAsOf(toks, i))
+			return nil, nil, errorf(p.src, t.pos, "%s must directly follow a table name", describeAsOf(toks, i))
 		case clauseEnd[t.text]:
 			l.inFrom = false
 		}
 	}
-	return refs, nil
+	return refs, funcs, nil
+}
+
+// isCall reports whether the dotted name at toks[i] is followed by "(".
+func isCall(toks []token, i int) bool {
+	j := i
+	for toks[j].kind == tokIdent || toks[j].kind == tokQuoted {
+		j++
+		if !toks[j].isOp(".") {
+			break
+		}
+		j++
+	}
+	return toks[j].isOp("(")
 }
 
 // matchParens maps the index of every "(" to the index of its ")"; the
