@@ -12,10 +12,11 @@ import (
 )
 
 // duckViews makes one DuckDB view per table reference: a merge-on-read
-// scan of the pinned snapshot, or the table's history.
-// With empty, the views have their schemas but no rows: enough to
-// describe a statement.
-func (s *Server) duckViews(ctx context.Context, refs []*resolved, empty bool) []duckView {
+// scan of the pinned snapshot, narrowed to the columns the query may use and
+// filtered by the predicates that may run before it, or the table's
+// history. With empty, the views have their schemas but no rows: enough to
+// describe a statement. args are the statement's parameter values.
+func (s *Server) duckViews(ctx context.Context, q *sqlparse.Query, refs []*resolved, empty bool, args []any) []duckView {
 	views := make([]duckView, len(refs))
 	for i, r := range refs {
 		r := r
@@ -24,9 +25,11 @@ func (s *Server) duckViews(ctx context.Context, refs []*resolved, empty bool) []
 			v.sch = historySchema
 			v.open = func() (array.RecordReader, error) { return s.historyReader(ctx, r.ID, r.Version) }
 		} else {
-			v.sch = publicSchema(r.snap.Table.Schema)
+			cols, filter := pushdown(q.Tables[i], r.snap.Table.Schema, args)
+			v.sch = projectSchema(publicSchema(r.snap.Table.Schema), cols)
+			opts := mor.ScanOptions{Columns: cols, Filter: filter, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator}
 			v.open = func() (array.RecordReader, error) {
-				rr, err := mor.Scan(ctx, s.cfg.Storage, r.snap, mor.ScanOptions{BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator})
+				rr, err := mor.Scan(ctx, s.cfg.Storage, r.snap, opts)
 				if err != nil {
 					return nil, err
 				}
@@ -40,6 +43,71 @@ func (s *Server) duckViews(ctx context.Context, refs []*resolved, empty bool) []
 		views[i] = v
 	}
 	return views
+}
+
+// pushdown returns the columns (nil: all) and the predicate (nil: none)
+// with which a reference's table may be read for a query: the columns the
+// query may name (matched ignoring case, as DuckDB does) and the conjuncts
+// of its pushable WHERE that the table store evaluates and that name only
+// the table's columns. The query still applies its whole WHERE.
+func pushdown(ref sqlparse.TableRef, sch *arrow.Schema, args []any) ([]string, mor.Expr) {
+	var cols []string
+	if !ref.AllColumns {
+		named := make(map[string]bool, len(ref.Columns))
+		for _, c := range ref.Columns {
+			named[strings.ToLower(c)] = true
+		}
+		for _, f := range sch.Fields() {
+			if named[strings.ToLower(f.Name)] {
+				cols = append(cols, f.Name)
+			}
+		}
+		if len(cols) == 0 {
+			cols = []string{sch.Field(0).Name} // count(*) still needs the rows
+		}
+	}
+	var conj []mor.Expr
+	for _, c := range splitAnd(ref.Where, nil) {
+		if f, ok := toFilter(c, sch, args); ok && f != nil {
+			conj = append(conj, f)
+		}
+	}
+	switch len(conj) {
+	case 0:
+		return cols, nil
+	case 1:
+		return cols, conj[0]
+	}
+	return cols, mor.And(conj...)
+}
+
+// splitAnd appends the top-level AND conjuncts of e to dst.
+func splitAnd(e sqlparse.Expr, dst []sqlparse.Expr) []sqlparse.Expr {
+	if e == nil {
+		return dst
+	}
+	if b, ok := e.(*sqlparse.Binary); ok && strings.EqualFold(b.Op, "AND") {
+		return splitAnd(b.R, splitAnd(b.L, dst))
+	}
+	return append(dst, e)
+}
+
+// projectSchema keeps the named fields of s, in s's order (all for nil).
+func projectSchema(s *arrow.Schema, cols []string) *arrow.Schema {
+	if cols == nil {
+		return s
+	}
+	keep := make(map[string]bool, len(cols))
+	for _, c := range cols {
+		keep[c] = true
+	}
+	var fields []arrow.Field
+	for _, f := range s.Fields() {
+		if keep[f.Name] {
+			fields = append(fields, f)
+		}
+	}
+	return arrow.NewSchema(fields, nil)
 }
 
 // duckRun runs a query in DuckDB once per parameter row (once without
@@ -59,7 +127,7 @@ func (s *Server) duckRun(ctx context.Context, q *sqlparse.Query, refs []*resolve
 		if len(args) > q.Params {
 			args = args[:q.Params]
 		}
-		views := s.duckViews(ctx, refs, false)
+		views := s.duckViews(ctx, q, refs, false, args)
 		names := make([]string, len(views))
 		for i, v := range views {
 			names[i] = q.Tables[i].Replacement(quoteIdent(v.name))
@@ -102,7 +170,7 @@ func (s *Server) duckSchema(ctx context.Context, q *sqlparse.Query, refs []*reso
 	if len(args) > q.Params {
 		args = args[:q.Params]
 	}
-	views := s.duckViews(ctx, refs, true)
+	views := s.duckViews(ctx, q, refs, true, args)
 	names := make([]string, len(views))
 	for i, v := range views {
 		names[i] = q.Tables[i].Replacement(quoteIdent(v.name))
@@ -176,7 +244,7 @@ func (s *Server) duckParamTypes(ctx context.Context, q *sqlparse.Query, schema s
 		}
 		refs[i] = r
 	}
-	views := s.duckViews(ctx, refs, true)
+	views := s.duckViews(ctx, q, refs, true, nil)
 	names := make([]string, len(views))
 	for i, v := range views {
 		names[i] = q.Tables[i].Replacement(quoteIdent(v.name))

@@ -72,6 +72,7 @@ func TestSQL(t *testing.T) {
 		[]any{int64(1), "a", 9.5, "2026-01-01"}, []any{int64(2), "b", 2.5, "2026-01-01"}, []any{int64(3), "c", 3.5, "2026-01-02"})
 	// A non-key predicate sees only the newest value of a row.
 	wantRows(t, query(t, c, "SELECT id FROM ns.t WHERE score < 2"))
+	wantRows(t, query(t, c, "SELECT count(*) FROM ns.t WHERE score < 2 AND id >= 1"), []any{int64(0)})
 	// DuckDB: aggregates, ORDER BY, functions.
 	wantRows(t, query(t, c, "SELECT dt, count(*) AS n, sum(score) AS s FROM ns.t GROUP BY dt ORDER BY dt"),
 		[]any{"2026-01-01", int64(2), 12.0}, []any{"2026-01-02", int64(1), 3.5})
