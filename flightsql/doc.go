@@ -14,9 +14,13 @@
 // native path: mor plans it, and GetFlightInfo returns one endpoint per
 // (partition, bucket) task group, fewer for the JDBC driver, which opens
 // every endpoint at once. Everything else runs in an embedded in-memory
-// DuckDB (duck.go) that reads each referenced table through an Arrow view
-// over a merge-on-read scan of its snapshot; `t$history` tables are views
-// too.
+// DuckDB (duck.go) that loads each referenced table from a merge-on-read
+// scan of its pinned snapshot, narrowed to the columns the query may name
+// and filtered by the WHERE conjuncts the table store evaluates
+// (duckquery.go); `t$history` tables are loaded the same way. Tables are
+// copied into DuckDB temporary tables rather than scanned as Arrow views
+// because DuckDB's C API hands its Arrow producers no projection or
+// filter, yet expects projected, filtered streams back.
 //
 // # Statelessness
 //
