@@ -3,6 +3,7 @@ package upsert
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -173,6 +174,13 @@ func Markdown(res *Results, charts []string) string {
 	writeLookups(&b, res)
 	writeLine(&b, res)
 	writeReferences(&b, res)
+	if len(res.Profiles) > 0 {
+		b.WriteString("## CPU profiles of lakesoul-flight (top entries)\n\n")
+		names := slices.Sorted(maps.Keys(res.Profiles))
+		for _, n := range names {
+			fmt.Fprintf(&b, "### %s\n\n```\n%s\n```\n\n", n, strings.TrimSpace(res.Profiles[n]))
+		}
+	}
 	return b.String()
 }
 

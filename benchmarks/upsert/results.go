@@ -75,6 +75,9 @@ type Results struct {
 	// Problems are the failures and cross-check mismatches of the run;
 	// a clean run has none.
 	Problems []string
+	// Profiles are the top entries of the CPU profiles taken during the
+	// run (Config.ProfileDir), by step; filled in by the caller.
+	Profiles map[string]string
 }
 
 func (rs *Results) add(r Result) { rs.Results = append(rs.Results, r) }

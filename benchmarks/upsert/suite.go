@@ -193,7 +193,12 @@ func (r *run) lakesoulLocal(ctx context.Context, l *lakesoul) error {
 	r.addRead(MRead10, SysLocal, secs, rows, "")
 	r.progress("lakesoul-flight (local): read after 10 upserts %s", secs1(secs))
 
-	lat, err := l.lookups(ctx, snap, ds.LookupKeys, cfg.LookupBudget)
+	var lat []float64
+	err = r.profiled("lakesoul-lookup", func() error {
+		var err error
+		lat, err = l.lookups(ctx, snap, ds.LookupKeys, cfg.LookupBudget)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,10 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/lakesoul-io/lakesoul-flight/benchmarks/upsert"
@@ -72,6 +74,9 @@ func run(ctx context.Context, cfg upsert.Config, work, out, machine string, mini
 		return err
 	}
 	res.Machine = machine
+	if cfg.ProfileDir != "" {
+		res.Profiles = profileTops(cfg.ProfileDir)
+	}
 	name := fmt.Sprintf("%s-%s", machine, res.Started.Format(time.DateOnly))
 	path, err := upsert.WriteReport(res, out, name)
 	if err != nil {
@@ -85,4 +90,28 @@ func run(ctx context.Context, cfg upsert.Config, work, out, machine string, mini
 		return fmt.Errorf("%d problems (listed in the report)", len(res.Problems))
 	}
 	return nil
+}
+
+// profileTops runs `go tool pprof -top` on every profile in dir and returns
+// the outputs by profile name; a profile it cannot read is left out.
+func profileTops(dir string) map[string]string {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.pprof"))
+	out := map[string]string{}
+	for _, f := range files {
+		b, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=15", exe, f).Output()
+		if err != nil {
+			continue
+		}
+		// Drop the header lines naming the binary and the build.
+		lines := strings.Split(string(b), "\n")
+		for len(lines) > 0 && !strings.HasPrefix(lines[0], "Duration") {
+			lines = lines[1:]
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".pprof")] = strings.Join(lines, "\n")
+	}
+	return out
 }
