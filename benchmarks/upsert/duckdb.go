@@ -134,9 +134,11 @@ func (d *duck) nativeWrites(ctx context.Context, base step, ups []step, baseReps
 		if err != nil {
 			return nil, nil, err
 		}
-		// DuckDB's INSERT OR REPLACE slows down by orders of magnitude on
-		// input that is not sorted by the key (duckdb/duckdb#11275): stage
-		// the rows and replace them in key order, the documented way.
+		// DuckDB applies the conflicting rows of INSERT OR REPLACE as
+		// updates, and updates scattered over the whole table are about 10
+		// times slower than updates in table order (measured: 2.0 s against
+		// 0.19 s for 20,000 rows into 100,000). Stage the rows, then replace
+		// them in the order of the rows they replace.
 		secs, err := timeIt(func() error {
 			err := d.withView(recs, func(v string) error {
 				return d.exec(ctx, "CREATE OR REPLACE TEMP TABLE stage AS SELECT * FROM "+v)
@@ -144,7 +146,7 @@ func (d *duck) nativeWrites(ctx context.Context, base step, ups []step, baseReps
 			if err != nil {
 				return err
 			}
-			if err := d.exec(ctx, "INSERT OR REPLACE INTO t SELECT * FROM stage ORDER BY uuid"); err != nil {
+			if err := d.exec(ctx, "INSERT OR REPLACE INTO t SELECT stage.* FROM stage LEFT JOIN t USING (uuid) ORDER BY t.rowid NULLS LAST"); err != nil {
 				return err
 			}
 			return d.exec(ctx, "DROP TABLE stage")

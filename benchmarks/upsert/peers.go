@@ -65,7 +65,7 @@ func (r *run) duckNative(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.addWrites(SysDuckNative, base, ups, ds.Up10, "in-memory table, PRIMARY KEY (uuid); upserts staged, then INSERT OR REPLACE ... ORDER BY uuid")
+	r.addWrites(SysDuckNative, base, ups, ds.Up10, "in-memory table, PRIMARY KEY (uuid); each upsert staged, then INSERT OR REPLACE in the order of the rows it replaces")
 	secs, rows, err := r.duckReads(ctx, d, "SELECT * FROM t", ds.Keys10)
 	if err != nil {
 		return err
