@@ -2,7 +2,9 @@ package upsert
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -243,7 +245,7 @@ func readParquetFile(ctx context.Context, path string) (int64, error) {
 	for rr.Next() {
 		rows += rr.RecordBatch().NumRows()
 	}
-	if err := rr.Err(); err != nil && err.Error() != "EOF" {
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
 		return rows, err
 	}
 	return rows, nil
