@@ -62,6 +62,9 @@ type Config struct {
 	Node string
 	// Batch is the number of rows per generated record batch.
 	Batch int
+	// AfterSystem, when set, is called with the results so far after each
+	// system has run, so a long run can save partial reports.
+	AfterSystem func(*Results)
 	// Progress receives one line per finished step; nil discards.
 	Progress io.Writer
 	// Logger receives the servers' logs; nil discards.

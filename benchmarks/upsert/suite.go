@@ -99,9 +99,16 @@ func (r *run) step(name string, fn func() error) {
 	if err := fn(); err != nil {
 		r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: %v", name, err))
 		r.progress("%s: FAILED: %v", name, err)
+		if r.cfg.AfterSystem != nil {
+			r.cfg.AfterSystem(r.res)
+		}
 		return
 	}
 	r.progress("%s: done (%s)", name, since(t0))
+	if r.cfg.AfterSystem != nil {
+		r.res.Duration = time.Since(r.res.Started)
+		r.cfg.AfterSystem(r.res)
+	}
 }
 
 // profiled runs fn under a CPU profile written to ProfileDir/name.pprof

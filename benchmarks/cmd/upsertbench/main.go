@@ -69,6 +69,16 @@ func run(ctx context.Context, cfg upsert.Config, work, out, machine string, mini
 		defer stop()
 		cfg.S3 = &upsert.S3Target{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Bucket: "bench"}
 	}
+	// Save a partial report after every system, so a run stopped early
+	// still leaves what it measured.
+	started := time.Now()
+	name := fmt.Sprintf("%s-%s", machine, started.Format(time.DateOnly))
+	cfg.AfterSystem = func(res *upsert.Results) {
+		res.Machine = machine
+		if _, err := upsert.WriteReport(res, out, name+"-partial"); err != nil {
+			fmt.Fprintf(os.Stderr, "partial report: %v\n", err)
+		}
+	}
 	res, err := upsert.Run(ctx, cfg)
 	if err != nil {
 		return err
@@ -77,11 +87,11 @@ func run(ctx context.Context, cfg upsert.Config, work, out, machine string, mini
 	if cfg.ProfileDir != "" {
 		res.Profiles = profileTops(cfg.ProfileDir)
 	}
-	name := fmt.Sprintf("%s-%s", machine, res.Started.Format(time.DateOnly))
 	path, err := upsert.WriteReport(res, out, name)
 	if err != nil {
 		return err
 	}
+	removePartial(out, name+"-partial")
 	fmt.Fprintf(os.Stderr, "report: %s\n", filepath.Clean(path))
 	for _, p := range res.Problems {
 		fmt.Fprintf(os.Stderr, "problem: %s\n", p)
@@ -114,4 +124,12 @@ func profileTops(dir string) map[string]string {
 		out[strings.TrimSuffix(filepath.Base(f), ".pprof")] = strings.Join(lines, "\n")
 	}
 	return out
+}
+
+// removePartial deletes the partial report once the full one is written.
+func removePartial(dir, name string) {
+	files, _ := filepath.Glob(filepath.Join(dir, name+"*"))
+	for _, f := range files {
+		_ = os.Remove(f)
+	}
 }
