@@ -164,7 +164,7 @@ func checkCatalogs(t *testing.T, ctx context.Context, cl *flightsql.Client) {
 
 func TestServeEndToEnd(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts embedded etcd")
+		t.Skip("skipped under -short: starts embedded etcd")
 	}
 	dataDir := t.TempDir()
 	cfg := testServeConfig(t, dataDir, "--user", "admin", "--password", "pw")
@@ -247,7 +247,7 @@ func TestServeEndToEnd(t *testing.T) {
 
 func TestServeNoAuth(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts embedded etcd")
+		t.Skip("skipped under -short: starts embedded etcd")
 	}
 	r := startRun(t, testServeConfig(t, t.TempDir(), "--metrics-listen", ""))
 	if r.metrics != "" || strings.Contains(r.stdout.String(), "metrics:") {
@@ -269,7 +269,7 @@ func TestServeNoAuth(t *testing.T) {
 
 func TestServeMutualTLS(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts embedded etcd")
+		t.Skip("skipped under -short: starts embedded etcd")
 	}
 	certs := authtest.WriteCerts(t)
 	r := startRun(t, testServeConfig(t, t.TempDir(), "--metrics-listen", "",
