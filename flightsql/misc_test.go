@@ -24,6 +24,8 @@ func TestQueryShapes(t *testing.T) {
 	fillTable(t, c, 40)
 
 	wantRows(t, query(t, c, "SELECT 42"), []any{int64(42)})
+	_, err := c.Execute(ctx, "SELECT * FROM t WHERE id = ?")
+	wantCode(t, err, codes.InvalidArgument, "prepare it")
 	// LIMIT over several buckets is one endpoint and exact.
 	info, err := c.Execute(ctx, "SELECT id FROM t LIMIT 5")
 	if err != nil {

@@ -229,6 +229,9 @@ func (s *Server) GetFlightInfoStatement(ctx context.Context, cmd flightsql.State
 		}
 		return s.flightInfo(&queryPlan{schema: arrow.NewSchema(nil, nil)}, desc)
 	}
+	if q.Params > 0 {
+		return nil, toStatus(invalidf("the query has %d parameters: prepare it and bind them", q.Params))
+	}
 	p, err := s.planQuery(ctx, q, s.schemaOf(ctx), nil, false)
 	if err != nil {
 		return nil, toStatus(err)
