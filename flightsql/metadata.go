@@ -39,6 +39,14 @@ func oneRecord(rec arrow.RecordBatch) (*arrow.Schema, <-chan flight.StreamChunk,
 	return rec.Schema(), ch, nil
 }
 
+// oneString streams a one-row, one-string-column result.
+func (s *Server) oneString(sc *arrow.Schema, v string) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	b := array.NewRecordBuilder(s.cfg.Allocator, sc)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).Append(v)
+	return oneRecord(b.NewRecordBatch())
+}
+
 // catalogMatches reports whether a request's catalog filter admits ours.
 func catalogMatches(c *string) bool {
 	return c == nil || *c == "" || strings.EqualFold(*c, catalogName)
@@ -51,10 +59,7 @@ func (s *Server) GetFlightInfoCatalogs(_ context.Context, desc *flight.FlightDes
 
 // DoGetCatalogs lists the one catalog.
 func (s *Server) DoGetCatalogs(context.Context) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	b := array.NewRecordBuilder(s.cfg.Allocator, schema_ref.Catalogs)
-	defer b.Release()
-	b.Field(0).(*array.StringBuilder).Append(catalogName)
-	return oneRecord(b.NewRecordBatch())
+	return s.oneString(schema_ref.Catalogs, catalogName)
 }
 
 // GetFlightInfoSchemas describes the schema listing.
@@ -141,10 +146,7 @@ func (s *Server) GetFlightInfoTableTypes(_ context.Context, desc *flight.FlightD
 
 // DoGetTableTypes lists the table types.
 func (s *Server) DoGetTableTypes(context.Context) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	b := array.NewRecordBuilder(s.cfg.Allocator, schema_ref.TableTypes)
-	defer b.Release()
-	b.Field(0).(*array.StringBuilder).Append(tableType)
-	return oneRecord(b.NewRecordBatch())
+	return s.oneString(schema_ref.TableTypes, tableType)
 }
 
 // GetFlightInfoPrimaryKeys describes a primary key listing.

@@ -14,12 +14,9 @@ func (p *parser) create() (Statement, error) {
 		if err != nil {
 			return nil, err
 		}
-		name, err := p.name("a schema name")
+		name, err := p.schemaName()
 		if err != nil {
 			return nil, err
-		}
-		if p.peek().isOp(".") {
-			return nil, errorf(p.src, p.peek().pos, "a schema name has one part")
 		}
 		return &CreateSchema{Name: name, IfNotExists: ifNotExists}, nil
 	case p.accept("table"):
@@ -44,12 +41,9 @@ func (p *parser) drop() (Statement, error) {
 		if err != nil {
 			return nil, err
 		}
-		name, err := p.name("a schema name")
+		name, err := p.schemaName()
 		if err != nil {
 			return nil, err
-		}
-		if p.peek().isOp(".") {
-			return nil, errorf(p.src, p.peek().pos, "a schema name has one part")
 		}
 		cascade := p.accept("cascade")
 		if !cascade {
@@ -370,4 +364,16 @@ func (p *parser) checkTable(ct *CreateTable, pos *tablePositions) error {
 		}
 	}
 	return nil
+}
+
+// schemaName parses a one-part schema name.
+func (p *parser) schemaName() (string, error) {
+	name, err := p.name("a schema name")
+	if err != nil {
+		return "", err
+	}
+	if p.peek().isOp(".") {
+		return "", errorf(p.src, p.peek().pos, "a schema name has one part")
+	}
+	return name, nil
 }
