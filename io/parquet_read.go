@@ -221,7 +221,7 @@ func (pf *ParquetFile) fileReader(src io.ReaderAt, batchSize int64) (*pqarrow.Fi
 	if err != nil {
 		return nil, err
 	}
-	return pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: batchSize}, pf.opts.Allocator)
+	return pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: batchSize, PreAllocBinaryData: true}, pf.opts.Allocator)
 }
 
 // Path returns the object path the file was opened from.

@@ -18,7 +18,7 @@ import (
 // OpenTask returns a streaming reader of one task's rows, merged, filtered,
 // projected to p.Schema and limited to the plan's limit.
 func (p *Plan) OpenTask(ctx context.Context, st lsio.Storage, t Task) (array.RecordReader, error) {
-	merged, err := p.openMerged(ctx, st, t, p.readSchema)
+	merged, err := p.openMerged(ctx, st, t, p.readSchema, p.keyConj)
 	if err != nil {
 		return nil, err
 	}
@@ -28,12 +28,15 @@ func (p *Plan) OpenTask(ctx context.Context, st lsio.Storage, t Task) (array.Rec
 // OpenTaskFull returns the merged rows of a task with every column of the
 // snapshot's schema and no filter: what compaction rewrites.
 func (p *Plan) OpenTaskFull(ctx context.Context, st lsio.Storage, t Task) (array.RecordReader, error) {
-	return p.openMerged(ctx, st, t, p.Snapshot.Table.Schema)
+	return p.openMerged(ctx, st, t, p.Snapshot.Table.Schema, nil)
 }
 
 // openMerged opens the files of t and merges them (or concatenates them for
-// tables without a primary key), yielding the columns of schema.
-func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *arrow.Schema) (array.RecordReader, error) {
+// tables without a primary key), yielding the columns of schema. keyFilter
+// holds conjuncts on primary-key columns only: they keep or drop every
+// version of a key alike, so they are applied to each run before the merge
+// and a key lookup merges only the rows of its key.
+func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *arrow.Schema, keyFilter []Expr) (array.RecordReader, error) {
 	tbl := p.Snapshot.Table
 	ropts := lsio.ReadOptions{BatchSize: int64(p.opts.BatchSize), Allocator: p.opts.Allocator, WholeObjectBelow: p.opts.WholeObjectBelow}
 	if len(tbl.PrimaryKey) == 0 {
@@ -80,7 +83,11 @@ func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *
 			pf.Close()
 			return fail(fmt.Errorf("read %s: %w", f.Path, err))
 		}
-		runs = append(runs, Run{Reader: closeWith(castReader(ctx, rr, arrow.NewSchema(want, nil), p.opts.Allocator), pf.Close), Seq: f.Seq})
+		run := closeWith(castReader(ctx, rr, arrow.NewSchema(want, nil), p.opts.Allocator), pf.Close)
+		if len(keyFilter) > 0 {
+			run = filterReader(ctx, run, And(keyFilter...), p.opts.Allocator)
+		}
+		runs = append(runs, Run{Reader: run, Seq: f.Seq})
 	}
 	outFields := make([]arrow.Field, schema.NumFields())
 	for i, f := range schema.Fields() {
@@ -217,6 +224,24 @@ func (p *Plan) finish(ctx context.Context, in array.RecordReader) array.RecordRe
 	return newIterReader(out, next, in.Release)
 }
 
+// filterReader keeps the rows of in for which e is true, skipping records
+// left empty.
+func filterReader(ctx context.Context, in array.RecordReader, e Expr, mem memory.Allocator) array.RecordReader {
+	return newIterReader(in.Schema(), func() (arrow.RecordBatch, error) {
+		for in.Next() {
+			out, err := filterRecord(ctx, in.RecordBatch(), e, mem)
+			if err != nil {
+				return nil, err
+			}
+			if out.NumRows() > 0 {
+				return out, nil
+			}
+			out.Release()
+		}
+		return nil, in.Err()
+	}, in.Release)
+}
+
 // filterRecord keeps the rows of rec for which e is true.
 func filterRecord(ctx context.Context, rec arrow.RecordBatch, e Expr, mem memory.Allocator) (arrow.RecordBatch, error) {
 	ok, err := Matches(e, rec)
@@ -310,96 +335,108 @@ func closeWith(in array.RecordReader, fn func() error) array.RecordReader {
 	})
 }
 
-// Scan reads a whole plan: tasks are read Parallelism at a time and their
-// records returned in task order, with the plan's limit applied across
-// tasks. Releasing the reader early cancels the remaining work.
+// Scan reads a whole plan with Parallelism tasks in flight. Records are
+// returned as the tasks produce them: each task's records keep their order
+// (sorted by primary key within a bucket), records of different tasks
+// interleave. The plan's limit applies across tasks. Releasing the reader
+// early cancels the remaining work.
 func (p *Plan) Scan(ctx context.Context, st lsio.Storage) array.RecordReader {
 	ctx, cancel := context.WithCancel(ctx)
 	type item struct {
 		rec arrow.RecordBatch
 		err error
 	}
-	chans := make([]chan item, len(p.Tasks))
-	for i := range chans {
-		chans[i] = make(chan item, 2)
-	}
+	workers := min(p.opts.Parallelism, len(p.Tasks))
+	out := make(chan item, 2*max(workers, 1))
+	tasks := make(chan Task)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, p.opts.Parallelism)
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
-		for i, t := range p.Tasks {
+		defer close(tasks)
+		for _, t := range p.Tasks {
 			select {
-			case sem <- struct{}{}:
+			case tasks <- t:
 			case <-ctx.Done():
-				for _, ch := range chans[i:] {
-					close(ch)
-				}
 				return
 			}
-			wg.Add(1)
-			go func(t Task, ch chan item) {
-				defer wg.Done()
-				defer func() { <-sem }()
-				defer close(ch)
-				rr, err := p.OpenTask(ctx, st, t)
-				if err != nil {
-					ch <- item{err: err}
-					return
-				}
-				defer rr.Release()
-				for rr.Next() {
-					rec := rr.RecordBatch()
-					rec.Retain()
-					select {
-					case ch <- item{rec: rec}:
-					case <-ctx.Done():
-						rec.Release()
-						return
-					}
-				}
-				if err := rr.Err(); err != nil {
-					ch <- item{err: err}
-				}
-			}(t, chans[i])
 		}
 	}()
-	cur := 0
-	remaining := p.opts.Limit
-	stop := func() {
-		cancel()
-		for _, ch := range chans[min(cur, len(chans)):] {
-			for it := range ch {
-				if it.rec != nil {
-					it.rec.Release()
+	send := func(it item) bool {
+		select {
+		case out <- it:
+			return true
+		case <-ctx.Done():
+			if it.rec != nil {
+				it.rec.Release()
+			}
+			return false
+		}
+	}
+	readTask := func(t Task) bool {
+		rr, err := p.OpenTask(ctx, st, t)
+		if err != nil {
+			send(item{err: err})
+			return false
+		}
+		defer rr.Release()
+		for rr.Next() {
+			rec := rr.RecordBatch()
+			rec.Retain()
+			if !send(item{rec: rec}) {
+				return false
+			}
+		}
+		if err := rr.Err(); err != nil {
+			send(item{err: err})
+			return false
+		}
+		return true
+	}
+	wg.Add(workers)
+	for range workers {
+		go func() {
+			defer wg.Done()
+			for t := range tasks {
+				if !readTask(t) {
+					return
 				}
 			}
-		}
+		}()
+	}
+	go func() {
 		wg.Wait()
+		close(out)
+	}()
+	remaining := p.opts.Limit
+	done := false
+	stop := func() {
+		cancel()
+		for it := range out {
+			if it.rec != nil {
+				it.rec.Release()
+			}
+		}
 	}
 	next := func() (arrow.RecordBatch, error) {
-		for cur < len(chans) {
-			if p.opts.Limit > 0 && remaining <= 0 {
-				return nil, nil
-			}
-			it, ok := <-chans[cur]
-			if !ok {
-				cur++
-				continue
-			}
-			if it.err != nil {
-				return nil, it.err
-			}
-			rec := it.rec
-			if p.opts.Limit > 0 && rec.NumRows() > remaining {
-				s := rec.NewSlice(0, remaining)
-				rec.Release()
-				rec = s
-			}
-			remaining -= rec.NumRows()
-			return rec, nil
+		if done || (p.opts.Limit > 0 && remaining <= 0) {
+			return nil, nil
 		}
-		return nil, nil
+		it, ok := <-out
+		if !ok {
+			done = true
+			return nil, nil
+		}
+		if it.err != nil {
+			done = true
+			return nil, it.err
+		}
+		rec := it.rec
+		if p.opts.Limit > 0 && rec.NumRows() > remaining {
+			s := rec.NewSlice(0, remaining)
+			rec.Release()
+			rec = s
+		}
+		remaining -= rec.NumRows()
+		return rec, nil
 	}
 	return newIterReader(p.Schema, next, stop)
 }
