@@ -56,6 +56,12 @@ func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *
 			return fail(fmt.Errorf("open %s: %w", f.Path, err))
 		}
 		rgs := p.rowGroups(pf)
+		if len(rgs) > 0 && pointFilter(keyFilter) {
+			if rgs, err = probeRowGroups(ctx, pf, rgs, tbl.PrimaryKey, And(keyFilter...)); err != nil {
+				pf.Close()
+				return fail(fmt.Errorf("read %s: %w", f.Path, err))
+			}
+		}
 		if len(rgs) == 0 {
 			pf.Close()
 			continue
@@ -222,6 +228,54 @@ func (p *Plan) finish(ctx context.Context, in array.RecordReader) array.RecordRe
 		}
 	}
 	return newIterReader(out, next, in.Release)
+}
+
+// pointFilter reports whether conjuncts name single keys (equality or IN),
+// so that few row groups hold matching rows and reading the key columns
+// first to find them is worth it.
+func pointFilter(conj []Expr) bool {
+	for _, c := range conj {
+		switch e := c.(type) {
+		case *Cmp:
+			if e.Op == OpEq {
+				return true
+			}
+		case *InList:
+			return true
+		}
+	}
+	return false
+}
+
+// probeRowGroups reads only the key columns of the row groups rgs and keeps
+// the row groups where some row matches the key filter e: the other
+// columns of the rest are never decoded.
+func probeRowGroups(ctx context.Context, pf *lsio.ParquetFile, rgs []int, key []string, e Expr) ([]int, error) {
+	var keep []int
+	for _, rg := range rgs {
+		rr, err := pf.Read(ctx, key, []int{rg})
+		if err != nil {
+			return nil, err
+		}
+		hit := false
+		for !hit && rr.Next() {
+			ok, err := Matches(e, rr.RecordBatch())
+			if err != nil {
+				rr.Release()
+				return nil, err
+			}
+			hit = slices.Contains(ok, true)
+		}
+		err = rr.Err()
+		rr.Release()
+		if err != nil {
+			return nil, err
+		}
+		if hit {
+			keep = append(keep, rg)
+		}
+	}
+	return keep, nil
 }
 
 // filterReader keeps the rows of in for which e is true, skipping records

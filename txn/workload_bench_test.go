@@ -154,3 +154,34 @@ func BenchmarkCompactedRead(b *testing.B) {
 	}
 	benchScan(b, e, tbl)
 }
+
+// BenchmarkPointLookup reads one key by primary-key equality after 10
+// upserts: the bucket is chosen by hash, row groups by key statistics, and
+// only the rows of the key are merged.
+func BenchmarkPointLookup(b *testing.B) {
+	e, tbl := readBenchTable(b, 10)
+	snap, err := e.cat.Snapshot(e.ctx, tbl.ID, latest())
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := workload.New(1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		key := g.UUID(int64(i*7919) % int64(*benchRows))
+		rr, err := mor.Scan(e.ctx, e.st, snap, mor.ScanOptions{Filter: mor.Eq("uuid", key), Allocator: memory.DefaultAllocator})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var rows int64
+		for rr.Next() {
+			rows += rr.RecordBatch().NumRows()
+		}
+		if err := rr.Err(); err != nil {
+			b.Fatal(err)
+		}
+		rr.Release()
+		if rows != 1 {
+			b.Fatalf("lookup of %s returned %d rows", key, rows)
+		}
+	}
+}
