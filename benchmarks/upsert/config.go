@@ -55,6 +55,9 @@ type Config struct {
 	// LanceDBDir is the directory of bench.mjs with its node_modules
 	// installed (`make deps`); empty skips LanceDB.
 	LanceDBDir string
+	// SkipIceberg leaves out Apache Iceberg (iceberg-go), the longest part
+	// of a full-scale run.
+	SkipIceberg bool
 	// ProfileDir, when set, receives CPU profiles of lakesoul-flight's
 	// write and read steps (go tool pprof -top FILE).
 	ProfileDir string

@@ -19,6 +19,10 @@
 //     time with a window function;
 //   - LanceDB through its Node.js package (benchmarks/lancedb), which reads
 //     the same IPC files and reports its own timings as JSON;
+//   - Apache Iceberg through iceberg-go on a local Hadoop-style catalog, a
+//     format-v2 table bucketed by uuid taking merge-on-read upserts: each
+//     upsert is one RowDelta snapshot of new data files and equality
+//     delete files on uuid, applied at read time;
 //   - LakeSoul's published figures, as reference rows that are not run here.
 //
 // Every timed step reads its input from memory (loading an IPC file is never

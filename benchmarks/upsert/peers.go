@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apache/iceberg-go"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	lsio "github.com/lakesoul-io/lakesoul-flight/io"
@@ -152,6 +153,69 @@ func (r *run) duckParquet(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// iceberg runs Apache Iceberg through iceberg-go on a local Hadoop-style
+// warehouse: both series, the merged reads and the filtered scan.
+func (r *run) iceberg(ctx context.Context) error {
+	cfg, ds := r.cfg, r.ds
+	p, err := openIceberg(ctx, filepath.Join(cfg.WorkDir, "iceberg"))
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	const note = "format v2, bucket[4](uuid); base: Append; each upsert one RowDelta snapshot: its rows as data files + equality deletes on uuid of all its keys"
+	s10, base, ups, err := p.writeSeries(ctx, "bench10", ds.Base, ds.Up10, cfg.Reps)
+	if err != nil {
+		return err
+	}
+	r.addWrites(SysIceberg, base, ups, ds.Up10, note)
+	r.progress("%s: writes done", SysIceberg)
+	secs, rows, calls, err := icebergScans(ctx, s10.tbl, 0, nil, cfg.Reps, ds.Keys10)
+	if err != nil {
+		return fmt.Errorf("read after 10 upserts: %w", err)
+	}
+	r.addRead(MRead10, SysIceberg, secs, rows, "merge-on-read scan: PlanFiles, then "+readTasksNote(calls))
+	r.progress("%s: read after 10 upserts %s (%d ReadTasks calls)", SysIceberg, secs1(secs), calls)
+	fsecs, frows, calls, err := icebergScans(ctx, s10.tbl, 0, iceberg.EqualTo(iceberg.Reference("city"), filterCity), cfg.Reps, -1)
+	if err != nil {
+		return fmt.Errorf("filtered scan: %w", err)
+	}
+	r.filterRows[SysIceberg] = frows
+	r.res.add(Result{Measure: MFilter, System: SysIceberg, Seconds: fsecs, Rows: frows,
+		Note: "row filter city = 'Berlin' on the data files' rows, equality deletes drop a key's older rows whatever their city; " + readTasksNote(calls)})
+	r.progress("%s: filtered scan %s", SysIceberg, secs1(fsecs))
+
+	s100, _, sups, err := p.writeSeries(ctx, "bench100", ds.Base, ds.Up100, 1)
+	if err != nil {
+		return fmt.Errorf("100-upsert series: %w", err)
+	}
+	var srows, sbytes int64
+	for _, s := range ds.Up100 {
+		srows += s.Rows
+		sbytes += s.Bytes
+	}
+	r.res.add(Result{Measure: MSmallUpsertWrite, System: SysIceberg, Seconds: sups, Rows: srows / smallUpserts, Bytes: sbytes / smallUpserts, Note: note})
+	for _, k := range checkpoints {
+		secs, rows, calls, err := icebergScans(ctx, s100.tbl, s100.snaps[k], nil, cfg.Reps, ds.Keys100At[k])
+		if err != nil {
+			return fmt.Errorf("read after %d small upserts: %w", k, err)
+		}
+		r.res.Line = append(r.res.Line, Point{System: SysIceberg, Upserts: k, Seconds: quantile(secs, 0.5), Rows: rows})
+		r.progress("%s: read after %d small upserts %s (%d ReadTasks calls)", SysIceberg, k, secs1(secs), calls)
+		if k == smallUpserts {
+			r.addRead(MRead100, SysIceberg, secs, rows, "snapshot 101 by WithSnapshotID: PlanFiles, then "+readTasksNote(calls))
+		}
+	}
+	return nil
+}
+
+// readTasksNote describes how an Iceberg scan was read (see icebergScan).
+func readTasksNote(calls int) string {
+	if calls == 1 {
+		return "one Scan.ReadTasks of all tasks (what ToArrowRecords does)"
+	}
+	return fmt.Sprintf("Scan.ReadTasks in %d groups of tasks, bucket by bucket, so iceberg-go's merged equality delete sets stay under %d Mi keys", calls, icebergDeleteKeyBudget>>20)
 }
 
 // lanceDB runs both series in LanceDB through node.

@@ -13,6 +13,7 @@ const (
 	SysDuckNative  = "DuckDB native table"
 	SysDuckParquet = "DuckDB over Parquet"
 	SysLanceDB     = "LanceDB"
+	SysIceberg     = "Iceberg (iceberg-go, MOR)"
 	SysPqarrow     = "arrow-go pqarrow plain scan"
 )
 

@@ -83,6 +83,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.LanceDBDir != "" {
 		r.step("LanceDB", func() error { return r.lanceDB(ctx) })
 	}
+	// Iceberg runs last: it is the longest part of a full-scale run, and
+	// the partial report saved after every system keeps what ran before.
+	if !cfg.SkipIceberg {
+		r.step(SysIceberg, func() error { return r.iceberg(ctx) })
+	}
 	r.crossCheckFilter()
 	r.res.Duration = time.Since(r.res.Started)
 	return r.res, nil

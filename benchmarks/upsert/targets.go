@@ -28,7 +28,7 @@ func evaluateTargets(res *Results) []target {
 	add := func(name, measured string, ok bool) { out = append(out, target{name, measured, verdict(ok)}) }
 	missing := func(name string) { out = append(out, target{name, "not measured", "-"}) }
 
-	peers := []string{SysDuckNative, SysDuckParquet, SysLanceDB}
+	peers := []string{SysDuckNative, SysDuckParquet, SysLanceDB, SysIceberg}
 	for _, m := range []string{MUpsertWrite, MTotalWrite} {
 		ls, ok := med(m, SysLocal)
 		if !ok {
@@ -48,7 +48,7 @@ func evaluateTargets(res *Results) []target {
 		missing("merged read targets")
 		return out
 	}
-	for _, p := range []string{SysDuckParquet, SysLanceDB} {
+	for _, p := range []string{SysDuckParquet, SysLanceDB, SysIceberg} {
 		if v, ok := med(MRead10, p); ok {
 			add("merged read faster than "+p, fmt.Sprintf("%s vs %s (%.2fx)", secs(read10), secs(v), v/read10), read10 < v)
 		}

@@ -1,7 +1,7 @@
 // Command upsertbench runs the LakeSoul upsert benchmark against
 // lakesoul-flight and its peers and writes a Markdown report with charts.
 //
-//	go run ./benchmarks/cmd/upsertbench                # full scale, MinIO, LanceDB
+//	go run ./benchmarks/cmd/upsertbench                # full scale, MinIO, LanceDB, Iceberg
 //	go run ./benchmarks/cmd/upsertbench -scale 0.01    # a quick look
 //
 // Run it from the repository root after `make deps` (MinIO server binary,
@@ -35,10 +35,12 @@ func main() {
 	machine := flag.String("machine", upsert.MachineName(), "machine name in the report's file name")
 	minio := flag.Bool("minio", true, "also run lakesoul-flight on a MinIO server started here (binary from `make deps`)")
 	lance := flag.String("lancedb", "benchmarks/lancedb", "directory of the LanceDB script with node_modules; empty skips LanceDB")
+	icebergOn := flag.Bool("iceberg", true, "run Apache Iceberg through iceberg-go (the longest part of a full-scale run)")
 	flag.StringVar(&cfg.Node, "node", cfg.Node, "node binary")
 	flag.StringVar(&cfg.ProfileDir, "cpuprofile-dir", "", "write CPU profiles of lakesoul-flight's write and read steps here")
 	flag.Parse()
 	cfg.LanceDBDir = *lance
+	cfg.SkipIceberg = !*icebergOn
 	cfg.Progress = os.Stderr
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
