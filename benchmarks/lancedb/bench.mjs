@@ -15,7 +15,8 @@
 //       "baseReps": 3,                     // base written this many times into fresh tables
 //       "upserts": ["/tmp/x/u10-001.arrow", ...],
 //       "readAfter": [10],                 // full reads after these numbers of upserts
-//       "readReps": 3
+//       "readReps": 3,
+//       "readRepsAt": {"100": 3}           // optional: reps for some reads
 //     }]
 //   }
 //
@@ -71,7 +72,8 @@ async function runSeries(db, s) {
   const readReps = Math.max(1, s.readReps || 1);
   const read = async (k) => {
     const rec = { upserts: k, seconds: [], rows: 0 };
-    for (let r = 0; r < readReps; r++) {
+    const reps = Math.max(1, (s.readRepsAt && s.readRepsAt[k]) || readReps);
+    for (let r = 0; r < reps; r++) {
       const [secs, rows] = await timed(() => fullRead(tbl));
       rec.seconds.push(secs);
       rec.rows = rows;

@@ -24,6 +24,16 @@ const (
 // the read-time-against-upserts line of the report.
 var checkpoints = []int{1, 2, 5, 10, 20, 50, 100}
 
+// seriesReps is how many times the read after k small upserts is timed: the
+// last checkpoint, which the tables report, Reps times; the others, which
+// only draw the line of the chart, once.
+func (c Config) seriesReps(k int) int {
+	if k == smallUpserts {
+		return c.Reps
+	}
+	return 1
+}
+
 // S3Target is an S3-compatible service (MinIO) the suite writes a
 // warehouse to. The bucket is created when missing.
 type S3Target struct {

@@ -28,6 +28,8 @@ type lanceSeries struct {
 	Upserts   []string `json:"upserts"`
 	ReadAfter []int    `json:"readAfter"`
 	ReadReps  int      `json:"readReps"`
+	// ReadRepsAt overrides ReadReps for the reads after some upserts.
+	ReadRepsAt map[int]int `json:"readRepsAt,omitempty"`
 }
 
 // lanceOutput is what bench.mjs prints.

@@ -67,7 +67,7 @@ func (r *run) duckNative(ctx context.Context) error {
 		return err
 	}
 	r.addWrites(SysDuckNative, base, ups, ds.Up10, "in-memory table, PRIMARY KEY (uuid); each upsert staged, then INSERT OR REPLACE in the order of the rows it replaces")
-	secs, rows, err := r.duckReads(ctx, d, "SELECT * FROM t", ds.Keys10)
+	secs, rows, err := r.duckReads(ctx, d, "SELECT * FROM t", ds.Keys10, cfg.Reps)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (r *run) duckNative(ctx context.Context) error {
 		return err
 	}
 	r.res.add(Result{Measure: MLookup, System: SysDuckNative, Seconds: lat, Rows: 1, Note: "prepared SELECT ... WHERE uuid = ?"})
-	secs, rows, err = r.duckReads(ctx, d, fmt.Sprintf("SELECT * FROM t WHERE city = '%s'", filterCity), -1)
+	secs, rows, err = r.duckReads(ctx, d, fmt.Sprintf("SELECT * FROM t WHERE city = '%s'", filterCity), -1, cfg.Reps)
 	if err != nil {
 		return err
 	}
@@ -87,10 +87,10 @@ func (r *run) duckNative(ctx context.Context) error {
 }
 
 // duckReads runs q reps times as an Arrow query and checks the rows.
-func (r *run) duckReads(ctx context.Context, d *duck, q string, want int64) ([]float64, int64, error) {
+func (r *run) duckReads(ctx context.Context, d *duck, q string, want int64, reps int) ([]float64, int64, error) {
 	var secs []float64
 	var rows int64
-	for range r.cfg.Reps {
+	for range reps {
 		s, err := timeIt(func() error { var err error; rows, err = d.query(ctx, q); return err })
 		if err != nil {
 			return nil, 0, err
@@ -124,12 +124,12 @@ func (r *run) duckParquet(ctx context.Context) error {
 	}
 	const note = "one zstd Parquet file per write with a seq column (COPY); newest row per key by row_number() at read time"
 	r.addWrites(SysDuckParquet, base, ups, ds.Up10, note)
-	secs, rows, err := r.duckReads(ctx, d, mergedQuery(files, ""), ds.Keys10)
+	secs, rows, err := r.duckReads(ctx, d, mergedQuery(files, ""), ds.Keys10, cfg.Reps)
 	if err != nil {
 		return err
 	}
 	r.addRead(MRead10, SysDuckParquet, secs, rows, "read_parquet(11 files) QUALIFY row_number() OVER (PARTITION BY uuid ORDER BY seq DESC) = 1")
-	secs, rows, err = r.duckReads(ctx, d, mergedQuery(files, fmt.Sprintf("city = '%s'", filterCity)), -1)
+	secs, rows, err = r.duckReads(ctx, d, mergedQuery(files, fmt.Sprintf("city = '%s'", filterCity)), -1, cfg.Reps)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (r *run) duckParquet(ctx context.Context) error {
 	r.res.add(Result{Measure: MSmallUpsertWrite, System: SysDuckParquet, Seconds: sups, Rows: ds.Up100[0].Rows, Bytes: ds.Up100[0].Bytes, Note: note})
 	small = append([]string{files[0]}, small...)
 	for _, k := range checkpoints {
-		secs, rows, err := r.duckReads(ctx, d, mergedQuery(small[:k+1], ""), ds.Keys100At[k])
+		secs, rows, err := r.duckReads(ctx, d, mergedQuery(small[:k+1], ""), ds.Keys100At[k], cfg.seriesReps(k))
 		if err != nil {
 			return fmt.Errorf("read after %d small upserts: %w", k, err)
 		}
@@ -197,7 +197,7 @@ func (r *run) iceberg(ctx context.Context) error {
 	}
 	r.res.add(Result{Measure: MSmallUpsertWrite, System: SysIceberg, Seconds: sups, Rows: srows / smallUpserts, Bytes: sbytes / smallUpserts, Note: note})
 	for _, k := range checkpoints {
-		secs, rows, calls, err := icebergScans(ctx, s100.tbl, s100.snaps[k], nil, cfg.Reps, ds.Keys100At[k])
+		secs, rows, calls, err := icebergScans(ctx, s100.tbl, s100.snaps[k], nil, cfg.seriesReps(k), ds.Keys100At[k])
 		if err != nil {
 			return fmt.Errorf("read after %d small upserts: %w", k, err)
 		}
@@ -232,7 +232,7 @@ func (r *run) lanceDB(ctx context.Context) error {
 		URI: filepath.Join(cfg.WorkDir, "lancedb"),
 		Series: []lanceSeries{
 			{Name: "u10", Base: ds.Base.Path, BaseReps: cfg.Reps, Upserts: paths(ds.Up10), ReadAfter: []int{upserts}, ReadReps: cfg.Reps},
-			{Name: "u100", Base: ds.Base.Path, BaseReps: 1, Upserts: paths(ds.Up100), ReadAfter: checkpoints, ReadReps: cfg.Reps},
+			{Name: "u100", Base: ds.Base.Path, BaseReps: 1, Upserts: paths(ds.Up100), ReadAfter: checkpoints, ReadReps: 1, ReadRepsAt: map[int]int{smallUpserts: cfg.Reps}},
 		},
 	}
 	out, err := runLanceDB(ctx, cfg.Node, cfg.LanceDBDir, cfg.WorkDir, plan)

@@ -142,7 +142,7 @@ func Markdown(res *Results, charts []string) string {
 	p("# LakeSoul upsert workload: lakesoul-flight and peers\n\n")
 	p("Machine `%s` (%d CPUs, GOMAXPROCS %d, %s/%s, %s), %s. Scale %g: %s base rows, 10 upserts of %s rows and 100 of %s "+
 		"(half updates, half new keys, duplicate keys of an upsert dropped), 4 hash buckets, seed %d. "+
-		"Every base write and read timed %d times, every upsert once; tables show the median. Run took %s.\n\n",
+		"Every base write and read timed %d times (in the small-upsert series, the reads before the last checkpoint once), every upsert once; tables show the median. Run took %s.\n\n",
 		res.Machine, runtime.NumCPU(), cores(), runtime.GOOS, runtime.GOARCH, runtime.Version(), res.Started.Format("2006-01-02 15:04 MST"),
 		cfg.Scale, thousands(res.rowsOf(MBaseWrite)), thousands(res.rowsOf(MUpsertWrite)), thousands(res.rowsOf(MSmallUpsertWrite)), cfg.Seed,
 		cfg.Reps, res.Duration.Round(1e9))

@@ -285,7 +285,7 @@ func (r *run) lakesoulSmall(ctx context.Context, l *lakesoul) error {
 		var n, b int64
 		fn := func() error {
 			var err error
-			secs, n, b, err = l.timedScans(ctx, snap, nil, r.cfg.Reps, ds.Keys100At[k])
+			secs, n, b, err = l.timedScans(ctx, snap, nil, r.cfg.seriesReps(k), ds.Keys100At[k])
 			return err
 		}
 		if k == smallUpserts {
