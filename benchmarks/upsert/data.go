@@ -186,3 +186,47 @@ func load(s step) ([]arrow.RecordBatch, error) {
 	}
 	return recs, nil
 }
+
+// timeSeries times a write series: the base written baseReps times, each
+// after create has made a fresh table named name (name_r0, name_r1, ...
+// for all but the last, which is kept), then every upsert in order. The
+// callbacks do the system's work; only writeBase and upsert are timed.
+func timeSeries(name string, base step, ups []step, baseReps int,
+	create func(name string) error,
+	writeBase func(recs []arrow.RecordBatch) error,
+	upsert func(i int, recs []arrow.RecordBatch) error) (baseSecs, upSecs []float64, err error) {
+	recs, err := load(base)
+	if err != nil {
+		return nil, nil, err
+	}
+	for r := range baseReps {
+		tname := name
+		if r < baseReps-1 {
+			tname = fmt.Sprintf("%s_r%d", name, r)
+		}
+		if err := create(tname); err != nil {
+			workload.Release(recs)
+			return nil, nil, err
+		}
+		secs, err := timeIt(func() error { return writeBase(recs) })
+		if err != nil {
+			workload.Release(recs)
+			return nil, nil, fmt.Errorf("base write: %w", err)
+		}
+		baseSecs = append(baseSecs, secs)
+	}
+	workload.Release(recs)
+	for i, u := range ups {
+		recs, err := load(u)
+		if err != nil {
+			return nil, nil, err
+		}
+		secs, err := timeIt(func() error { return upsert(i, recs) })
+		workload.Release(recs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("upsert %d: %w", i+1, err)
+		}
+		upSecs = append(upSecs, secs)
+	}
+	return baseSecs, upSecs, nil
+}

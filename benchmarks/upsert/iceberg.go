@@ -96,43 +96,27 @@ type icebergSeries struct {
 // (the last one is named name and kept), then commits every upsert into it.
 // It returns the kept series and the base and upsert times.
 func (p *icebergPeer) writeSeries(ctx context.Context, name string, base step, ups []step, baseReps int) (*icebergSeries, []float64, []float64, error) {
-	var s *icebergSeries
-	var baseSecs, upSecs []float64
-	recs, err := load(base)
+	s := &icebergSeries{}
+	baseSecs, upSecs, err := timeSeries(name, base, ups, baseReps,
+		func(name string) error { var err error; s.tbl, err = p.createTable(ctx, name); return err },
+		func(recs []arrow.RecordBatch) error {
+			tbl, err := icebergAppend(ctx, s.tbl, recs)
+			if err != nil {
+				return fmt.Errorf("iceberg: %w", err)
+			}
+			s.tbl, s.snaps = tbl, []int64{tbl.CurrentSnapshot().SnapshotID}
+			return nil
+		},
+		func(i int, recs []arrow.RecordBatch) error {
+			tbl, err := icebergUpsert(ctx, s.tbl, recs, i+1)
+			if err != nil {
+				return fmt.Errorf("iceberg: %w", err)
+			}
+			s.tbl, s.snaps = tbl, append(s.snaps, tbl.CurrentSnapshot().SnapshotID)
+			return nil
+		})
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	for r := range baseReps {
-		tname := name
-		if r < baseReps-1 {
-			tname = fmt.Sprintf("%s_r%d", name, r)
-		}
-		tbl, err := p.createTable(ctx, tname)
-		if err != nil {
-			workload.Release(recs)
-			return nil, nil, nil, err
-		}
-		secs, err := timeIt(func() error { var err error; tbl, err = icebergAppend(ctx, tbl, recs); return err })
-		if err != nil {
-			workload.Release(recs)
-			return nil, nil, nil, fmt.Errorf("iceberg: base append: %w", err)
-		}
-		baseSecs = append(baseSecs, secs)
-		s = &icebergSeries{tbl: tbl, snaps: []int64{tbl.CurrentSnapshot().SnapshotID}}
-	}
-	workload.Release(recs)
-	for i, u := range ups {
-		recs, err := load(u)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		secs, err := timeIt(func() error { var err error; s.tbl, err = icebergUpsert(ctx, s.tbl, recs, i+1); return err })
-		workload.Release(recs)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("iceberg: upsert %d: %w", i+1, err)
-		}
-		upSecs = append(upSecs, secs)
-		s.snaps = append(s.snaps, s.tbl.CurrentSnapshot().SnapshotID)
 	}
 	return s, baseSecs, upSecs, nil
 }

@@ -61,41 +61,12 @@ func (l *lakesoul) createTable(ctx context.Context, name string) (*catalog.Table
 // returns the kept table and the base and upsert times.
 func (l *lakesoul) writeSeries(ctx context.Context, name string, base step, ups []step, baseReps int) (*catalog.Table, []float64, []float64, error) {
 	var tbl *catalog.Table
-	var baseSecs, upSecs []float64
-	recs, err := load(base)
+	baseSecs, upSecs, err := timeSeries(name, base, ups, baseReps,
+		func(name string) error { var err error; tbl, err = l.createTable(ctx, name); return err },
+		func(recs []arrow.RecordBatch) error { _, err := l.w.Upsert(ctx, tbl, recs...); return err },
+		func(_ int, recs []arrow.RecordBatch) error { _, err := l.w.Upsert(ctx, tbl, recs...); return err })
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	for r := range baseReps {
-		tname := name
-		if r < baseReps-1 {
-			tname = fmt.Sprintf("%s_r%d", name, r)
-		}
-		t, err := l.createTable(ctx, tname)
-		if err != nil {
-			workload.Release(recs)
-			return nil, nil, nil, err
-		}
-		secs, err := timeIt(func() error { _, err := l.w.Upsert(ctx, t, recs...); return err })
-		if err != nil {
-			workload.Release(recs)
-			return nil, nil, nil, fmt.Errorf("base write: %w", err)
-		}
-		baseSecs = append(baseSecs, secs)
-		tbl = t
-	}
-	workload.Release(recs)
-	for i, u := range ups {
-		recs, err := load(u)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		secs, err := timeIt(func() error { _, err := l.w.Upsert(ctx, tbl, recs...); return err })
-		workload.Release(recs)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("upsert %d: %w", i+1, err)
-		}
-		upSecs = append(upSecs, secs)
 	}
 	return tbl, baseSecs, upSecs, nil
 }

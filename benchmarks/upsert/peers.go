@@ -190,12 +190,7 @@ func (r *run) iceberg(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("100-upsert series: %w", err)
 	}
-	var srows, sbytes int64
-	for _, s := range ds.Up100 {
-		srows += s.Rows
-		sbytes += s.Bytes
-	}
-	r.res.add(Result{Measure: MSmallUpsertWrite, System: SysIceberg, Seconds: sups, Rows: srows / smallUpserts, Bytes: sbytes / smallUpserts, Note: note})
+	r.addSmallUpserts(SysIceberg, sups, note)
 	for _, k := range checkpoints {
 		secs, rows, calls, err := icebergScans(ctx, s100.tbl, s100.snaps[k], nil, cfg.seriesReps(k), ds.Keys100At[k])
 		if err != nil {

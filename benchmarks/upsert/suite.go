@@ -270,12 +270,7 @@ func (r *run) lakesoulSmall(ctx context.Context, l *lakesoul) error {
 	if err != nil {
 		return fmt.Errorf("100-upsert series: %w", err)
 	}
-	var rows, bytes int64
-	for _, s := range ds.Up100 {
-		rows += s.Rows
-		bytes += s.Bytes
-	}
-	r.res.add(Result{Measure: MSmallUpsertWrite, System: SysLocal, Seconds: ups, Rows: rows / smallUpserts, Bytes: bytes / smallUpserts})
+	r.addSmallUpserts(SysLocal, ups, "")
 	for _, k := range checkpoints {
 		snap, err := l.snapshot(ctx, tbl, int64(1+k))
 		if err != nil {
@@ -340,3 +335,14 @@ func (r *run) flight(ctx context.Context, l *lakesoul) error {
 
 // secs1 formats the median of samples for progress lines.
 func secs1(xs []float64) string { return secs(quantile(xs, 0.5)) }
+
+// addSmallUpserts records the small-upsert write times of sys, with the
+// mean rows and bytes of the 100 small upserts.
+func (r *run) addSmallUpserts(sys string, secs []float64, note string) {
+	var rows, bytes int64
+	for _, s := range r.ds.Up100 {
+		rows += s.Rows
+		bytes += s.Bytes
+	}
+	r.res.add(Result{Measure: MSmallUpsertWrite, System: sys, Seconds: secs, Rows: rows / smallUpserts, Bytes: bytes / smallUpserts, Note: note})
+}
