@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
-	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
 )
 

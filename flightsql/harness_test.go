@@ -24,7 +24,7 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/auth"
 	"github.com/lakesoul-io/lakesoul-flight/internal/etcdtest"
 	"github.com/lakesoul-io/lakesoul-flight/internal/miniotest"
-	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
 )
 

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/lakesoul-io/lakesoul-flight/internal/miniotest"
-	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
 func ingestBatch(t *testing.T, sch *arrow.Schema, ids []int64, names []string) array.RecordReader {

@@ -15,7 +15,7 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/internal/bucket"
 	"github.com/lakesoul-io/lakesoul-flight/internal/keyenc"
 	"github.com/lakesoul-io/lakesoul-flight/internal/partition"
-	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
 // maxBucketCombinations bounds the equality combinations the planner hashes

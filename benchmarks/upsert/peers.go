@@ -11,7 +11,7 @@ import (
 	"github.com/apache/iceberg-go"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
 // lakesoulS3 runs the 10-upsert series on MinIO: writes, the merged read

@@ -10,7 +10,7 @@ import (
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/internal/etcdembed"
-	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 

@@ -28,7 +28,7 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/flightsql"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/auth"
 	"github.com/lakesoul-io/lakesoul-flight/internal/etcdembed"
-	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
 )
 

@@ -13,7 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lakesoul-io/lakesoul-flight/internal/miniotest"
-	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
 func TestMain(m *testing.M) {

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
 // newStorageFunc returns an empty storage for one subtest.

@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakesoul-io/lakesoul-flight/internal/miniotest"
-	lsio "github.com/lakesoul-io/lakesoul-flight/io"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
 const benchRows = 1 << 20
