@@ -21,6 +21,15 @@ type Query struct {
 	Simple *Select
 	// Params is the number of parameters of the statement.
 	Params int
+	// ParamRefs lists the parameter markers of the query in text order, with
+	// their spans in Text, so that a caller can give each a type.
+	ParamRefs []ParamRef
+}
+
+// ParamRef is one parameter marker (? or $n) in a query's text.
+type ParamRef struct {
+	Index      int // 0-based, statement-wide
+	Start, End int // byte span in Query.Text
 }
 
 // TableRef is one reference to a stored table in a query.
@@ -155,6 +164,11 @@ func (p *parser) query() (*Query, error) {
 	}
 	sub.pushdown(refs, base, funcs)
 	q.Tables = refs
+	for _, t := range sub.toks {
+		if t.kind == tokParam {
+			q.ParamRefs = append(q.ParamRefs, ParamRef{Index: t.param, Start: t.pos - base, End: t.end - base})
+		}
+	}
 	sub.i = 0
 	q.Simple = sub.simple(q, base)
 	p.i = end
