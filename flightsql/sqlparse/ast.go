@@ -1,11 +1,15 @@
 package sqlparse
 
 import (
+	"strings"
+
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // Statement is a parsed statement: *CreateSchema, *DropSchema,
-// *CreateTable, *DropTable, *Insert, *Delete, *Update, *Use or *Query.
+// *CreateTable, *DropTable, *CreateView, *DropView, *Insert, *Delete,
+// *Update, *Truncate, *Use, *ShowSchemas, *ShowTables, *ShowColumns,
+// *ShowCreateTable, *Explain or *Query.
 type Statement interface {
 	// NumParams is the number of parameters the statement takes: the
 	// number of "?", or the highest n of "$n".
@@ -32,6 +36,14 @@ func (n TableName) SQL() string {
 		s = ident(n.Catalog) + "." + s
 	}
 	return s
+}
+
+// IsInformationSchema reports whether n names a table of the
+// information_schema (its schema part, in any case), which the server
+// answers from its own catalog rather than from stored tables. The
+// catalog part, if any, is left for the server to check.
+func IsInformationSchema(n TableName) bool {
+	return strings.EqualFold(n.Schema, "information_schema")
 }
 
 // CreateSchema is CREATE SCHEMA [IF NOT EXISTS] name.
@@ -89,6 +101,30 @@ type DropTable struct {
 	IfExists bool
 }
 
+// CreateView is
+//
+//	CREATE [OR REPLACE] VIEW [IF NOT EXISTS] name [(column, ...)] AS query
+//
+// OR REPLACE and IF NOT EXISTS exclude each other, and the query takes no
+// parameters.
+type CreateView struct {
+	View        TableName
+	OrReplace   bool
+	IfNotExists bool
+	// Columns renames the query's columns by position; nil keeps the
+	// query's own names.
+	Columns []string
+	Query   *Query
+	// Text is the query as written (Query.Text), the definition to store.
+	Text string
+}
+
+// DropView is DROP VIEW [IF EXISTS] name.
+type DropView struct {
+	View     TableName
+	IfExists bool
+}
+
 // Insert is INSERT INTO name [(columns)] VALUES (...), ... or
 // INSERT INTO name [(columns)] query.
 type Insert struct {
@@ -111,6 +147,11 @@ type Update struct {
 	Where Expr // nil: every row
 }
 
+// Truncate is TRUNCATE [TABLE] name: delete every row.
+type Truncate struct {
+	Table TableName
+}
+
 // Assignment is one column = value of UPDATE ... SET.
 type Assignment struct {
 	Column string
@@ -127,6 +168,11 @@ func (*CreateSchema) NumParams() int { return 0 }
 func (*DropSchema) NumParams() int   { return 0 }
 func (*DropTable) NumParams() int    { return 0 }
 func (*Use) NumParams() int          { return 0 }
+func (*DropView) NumParams() int     { return 0 }
+func (*Truncate) NumParams() int     { return 0 }
+
+// NumParams is always 0: the parser rejects a view query with parameters.
+func (*CreateView) NumParams() int { return 0 }
 
 func (s *CreateTable) NumParams() int {
 	if s.AsQuery != nil {
@@ -166,4 +212,7 @@ func (*Insert) statement()       {}
 func (*Delete) statement()       {}
 func (*Update) statement()       {}
 func (*Use) statement()          {}
+func (*CreateView) statement()   {}
+func (*DropView) statement()     {}
+func (*Truncate) statement()     {}
 func (*Query) statement()        {}

@@ -4,11 +4,24 @@ import (
 	"strings"
 )
 
-// create parses CREATE SCHEMA and CREATE TABLE.
+// create parses CREATE SCHEMA, CREATE TABLE and CREATE VIEW.
 func (p *parser) create() (Statement, error) {
 	p.next()
 	t := p.peek()
 	switch {
+	case p.accept("view"):
+		return p.createView(false)
+	case p.accept("or"):
+		if err := p.expectKw("replace", "after CREATE OR"); err != nil {
+			return nil, err
+		}
+		if p.accept("view") {
+			return p.createView(true)
+		}
+		if w := p.peek(); w.kind == tokIdent {
+			return nil, errorf(p.src, w.pos, "unsupported statement \"CREATE OR REPLACE %s\": OR REPLACE is supported for views only", strings.ToUpper(w.text))
+		}
+		return nil, p.expected("VIEW after CREATE OR REPLACE")
 	case p.accept("schema"):
 		ifNotExists, err := p.ifNotExists()
 		if err != nil {
@@ -21,17 +34,15 @@ func (p *parser) create() (Statement, error) {
 		return &CreateSchema{Name: name, IfNotExists: ifNotExists}, nil
 	case p.accept("table"):
 		return p.createTable()
-	case t.is("or"):
-		return nil, errorf(p.src, t.pos, `unsupported statement "CREATE OR REPLACE": only CREATE SCHEMA and CREATE TABLE are supported`)
 	case t.is("database"):
 		return nil, errorf(p.src, t.pos, `unsupported statement "CREATE DATABASE": use CREATE SCHEMA`)
 	case t.kind == tokIdent:
-		return nil, errorf(p.src, t.pos, "unsupported statement \"CREATE %s\": only CREATE SCHEMA and CREATE TABLE are supported", strings.ToUpper(t.text))
+		return nil, errorf(p.src, t.pos, "unsupported statement \"CREATE %s\": only CREATE SCHEMA, CREATE TABLE and CREATE VIEW are supported", strings.ToUpper(t.text))
 	}
-	return nil, p.expected("SCHEMA or TABLE after CREATE")
+	return nil, p.expected("SCHEMA, TABLE or VIEW after CREATE")
 }
 
-// drop parses DROP SCHEMA and DROP TABLE.
+// drop parses DROP SCHEMA, DROP TABLE and DROP VIEW.
 func (p *parser) drop() (Statement, error) {
 	p.next()
 	t := p.peek()
@@ -60,10 +71,20 @@ func (p *parser) drop() (Statement, error) {
 			return nil, err
 		}
 		return &DropTable{Table: name, IfExists: ifExists}, nil
+	case p.accept("view"):
+		ifExists, err := p.ifExists()
+		if err != nil {
+			return nil, err
+		}
+		name, err := p.tableName()
+		if err != nil {
+			return nil, err
+		}
+		return &DropView{View: name, IfExists: ifExists}, nil
 	case t.kind == tokIdent:
-		return nil, errorf(p.src, t.pos, "unsupported statement \"DROP %s\": only DROP SCHEMA and DROP TABLE are supported", strings.ToUpper(t.text))
+		return nil, errorf(p.src, t.pos, "unsupported statement \"DROP %s\": only DROP SCHEMA, DROP TABLE and DROP VIEW are supported", strings.ToUpper(t.text))
 	}
-	return nil, p.expected("SCHEMA or TABLE after DROP")
+	return nil, p.expected("SCHEMA, TABLE or VIEW after DROP")
 }
 
 func (p *parser) ifNotExists() (bool, error) {
@@ -160,6 +181,46 @@ func (p *parser) createTableAs(ct *CreateTable) (Statement, error) {
 	}
 	ct.AsQuery = q
 	return ct, nil
+}
+
+// createView parses what follows CREATE [OR REPLACE] VIEW.
+func (p *parser) createView(orReplace bool) (Statement, error) {
+	v := &CreateView{OrReplace: orReplace}
+	var err error
+	at := p.peek()
+	if v.IfNotExists, err = p.ifNotExists(); err != nil {
+		return nil, err
+	}
+	if orReplace && v.IfNotExists {
+		return nil, errorf(p.src, at.pos, "OR REPLACE and IF NOT EXISTS cannot be used together")
+	}
+	if v.View, err = p.tableName(); err != nil {
+		return nil, err
+	}
+	if p.peek().isOp("(") {
+		if v.Columns, _, err = p.nameList("view column"); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.expectKw("as", "and a query after the view name"); err != nil {
+		return nil, err
+	}
+	if t := p.peek(); !t.isOp("(") && !startsQuery(t) {
+		return nil, p.expected("a query after AS")
+	}
+	start := p.i
+	if v.Query, err = p.query(); err != nil {
+		return nil, err
+	}
+	if v.Query.Params > 0 {
+		for _, t := range p.toks[start:p.i] {
+			if t.kind == tokParam {
+				return nil, errorf(p.src, t.pos, "a view's query cannot have parameters")
+			}
+		}
+	}
+	v.Text = v.Query.Text
+	return v, nil
 }
 
 // tablePositions keeps the offsets of names that checkTable may report.

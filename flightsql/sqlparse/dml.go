@@ -127,3 +127,17 @@ func (p *parser) update() (Statement, error) {
 	}
 	return u, nil
 }
+
+// truncate parses TRUNCATE [TABLE] name.
+func (p *parser) truncate() (Statement, error) {
+	p.next()
+	p.accept("table")
+	n, err := p.tableName()
+	if err != nil {
+		return nil, err
+	}
+	if t := p.peek(); t.isOp(",") {
+		return nil, errorf(p.src, t.pos, "TRUNCATE takes one table")
+	}
+	return &Truncate{Table: n}, nil
+}

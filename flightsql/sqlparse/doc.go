@@ -6,10 +6,12 @@
 //   - the tokenizer (identifiers, string and numeric literals, operators,
 //     parameters, comments), every token carrying its byte offset;
 //   - the statement AST: CREATE/DROP SCHEMA, CREATE/DROP TABLE (with
-//     CREATE TABLE ... AS query), INSERT, DELETE, UPDATE, USE and the SET
-//     forms that change the current schema, and Query for everything that is
-//     read-only (SELECT, WITH, VALUES, FROM-first, TABLE, SHOW, DESCRIBE,
-//     SUMMARIZE, EXPLAIN);
+//     CREATE TABLE ... AS query), CREATE/DROP VIEW, INSERT, DELETE, UPDATE,
+//     TRUNCATE, USE and the SET forms that change the current schema, the
+//     statements that inspect the catalog (SHOW SCHEMAS, SHOW TABLES,
+//     SHOW COLUMNS and DESCRIBE table, SHOW CREATE TABLE/VIEW) and EXPLAIN,
+//     and Query for the rest of what is read-only (SELECT, WITH, VALUES,
+//     FROM-first, TABLE, DESCRIBE query, SUMMARIZE, other SHOW forms);
 //   - the expression AST used by WHERE, SET and VALUES, and its rendering
 //     back to SQL (Expr.SQL) in a form that DuckDB and PostgreSQL both read;
 //   - the mapping between SQL type names and Arrow types (ParseType,
@@ -18,6 +20,10 @@
 //     FOR VERSION AS OF / FOR TIMESTAMP AS OF clauses, and rewriting them
 //     (Query.Rewrite), and recognising the plain single-table scans the
 //     server runs natively (Query.Simple);
+//   - finding the calls of the functions whose value the server gives
+//     rather than the query engine (Query.Funcs: version(), current_user
+//     ...), and rewriting them together with the references
+//     (Query.RewriteAll);
 //   - the pushdown facts of each reference (TableRef.AllColumns, Columns,
 //     Where): which columns the query may use and which rows it may skip.
 //
@@ -32,6 +38,10 @@
 //     ErrSyntax with errors.Is;
 //   - Query.Tables are in text order, their spans do not overlap, and
 //     Rewrite with each span's own text returns Query.Text unchanged;
+//   - Query.Funcs are in text order, their spans overlap neither each
+//     other nor those of Query.Tables, RewriteAll with each span's own
+//     text returns Query.Text unchanged, and a Query with Funcs is never
+//     Simple;
 //   - for an expression e produced by the parser, parsing e.SQL() gives an
 //     expression of the same shape (precedence is kept with parentheses);
 //   - a TableRef has Columns (sorted, distinct) exactly when it does not
@@ -42,8 +52,8 @@
 // Only the statements the server executes itself get a full grammar. A
 // query is scanned token by token: a table reference is a dotted name of one
 // to three parts that directly follows FROM, JOIN, a comma inside a FROM
-// clause at the same parenthesis depth, TABLE, or DESCRIBE/SUMMARIZE at the
-// start of the statement. A name followed by "(" is a table function; a
+// clause at the same parenthesis depth, TABLE, or SUMMARIZE at the start
+// of the statement. A name followed by "(" is a table function; a
 // one-part name that matches a common table expression in scope is not a
 // stored table. The scope of a CTE is the rest of the query level that
 // defines it, starting after its own body (inside its body too with WITH
@@ -54,12 +64,46 @@
 // QUALIFY, WINDOW, ORDER, LIMIT, OFFSET, FETCH, UNION, INTERSECT, EXCEPT,
 // RETURNING, SELECT, VALUES or the parenthesis that closes its level. ON and
 // USING do not end it: a comma after a join condition still starts a
-// comma-joined table. SHOW statements have no references.
+// comma-joined table. The SHOW forms passed through as queries have no
+// references.
+//
+// A reference whose schema is information_schema (in any case) names a
+// table of the server's information schema, not a stored table;
+// IsInformationSchema tells them apart and the server answers them.
 //
 // Rewrite replaces each reference's span (its name and AS OF clause) with
 // the text the caller gives. A reference in a FROM clause without an alias
 // must keep its table name as an alias, or columns qualified with it (t.a)
 // stop resolving: TableRef.Replacement builds "view AS t" where needed.
+//
+// # The statements a user types first
+//
+// SHOW, DESCRIBE and EXPLAIN have statements of their own, so that the
+// server answers them from its catalog rather than the query engine's:
+//
+//	SHOW SCHEMAS | DATABASES [LIKE 'p']                   ShowSchemas
+//	SHOW TABLES [IN | FROM [catalog.]schema] [LIKE 'p']   ShowTables
+//	SHOW COLUMNS FROM | IN t [FROM | IN [catalog.]schema] ShowColumns
+//	DESCRIBE | DESC t [FOR ... AS OF ...]                 ShowColumns
+//	SHOW CREATE TABLE | VIEW t                            ShowCreateTable
+//	EXPLAIN [ANALYZE | ANALYSE] query                     Explain
+//	TRUNCATE [TABLE] t                                    Truncate
+//	CREATE [OR REPLACE] VIEW [IF NOT EXISTS] v
+//	    [(column, ...)] AS query                          CreateView
+//	DROP VIEW [IF EXISTS] v                               DropView
+//
+// DESCRIBE followed by a query (SELECT, WITH, FROM, VALUES, TABLE or "(")
+// describes the query's result and is a Query, as is any other SHOW
+// (settings, SHOW ALL TABLES). EXPLAIN takes a query only, and a view's
+// query takes no parameters.
+//
+// A query's Funcs are the calls of version(), current_schema(),
+// current_database(), current_catalog[()], current_user[()] and
+// session_user[()] (the brackets mark the parentheses that may be left
+// out). A name is a call only unquoted and unqualified, with empty
+// parentheses where they are required, and not where a table, an alias
+// or a named argument stands; text inside string literals and comments
+// never matches.
 //
 // # Pushdown facts
 //
@@ -82,8 +126,8 @@
 // aliased x, and to the whole block when none of its own is. A reference
 // also gets AllColumns when its name or alias is used as a value (SELECT
 // t FROM t reads the whole row), when a column alias list follows it
-// (t AS x(a, b) renames columns by position), for TABLE, DESCRIBE and
-// SUMMARIZE, and for every reference of a query with PIVOT or UNPIVOT.
+// (t AS x(a, b) renames columns by position), for TABLE and SUMMARIZE,
+// and for every reference of a query with PIVOT or UNPIVOT.
 //
 // Where. A reference gets a predicate only when it is the only item of a
 // FROM clause (FROM t [AS OF ...] [[AS] x], directly followed by WHERE,

@@ -45,11 +45,26 @@ var fuzzSeeds = []string{
 	"SELECT x.*, u.a * 2 FROM t x NATURAL JOIN u WHERE CASE WHEN a AND b THEN 1 END = 1 AND EXISTS (SELECT * FROM w WHERE w.k = x.k AND v > ?)",
 	"FROM t SELECT a WHERE a IS DISTINCT FROM b AND ts::timestamp with time zone > now() AND (c OR d) LIMIT 1",
 	"SELECT COLUMNS('a'), t FROM t AS z(a, b) TABLESAMPLE 10% WHERE a = 1 UNION SELECT * EXCLUDE (a) FROM (SELECT a FROM u WHERE u.a IN ($1, $2)) s",
+	"SHOW SCHEMAS LIKE 'a%'",
+	"SHOW DATABASES",
+	"SHOW TABLES FROM lakesoul.ns LIKE 't\\_%'",
+	"SHOW COLUMNS FROM t IN ns",
+	"SHOW CREATE VIEW ns.v",
+	"SHOW ALL TABLES",
+	"DESC ns.t FOR TIMESTAMP AS OF '2026-01-31'",
+	"DESCRIBE SELECT a FROM t",
+	"EXPLAIN ANALYZE SELECT current_user, version() FROM t WHERE a = ?",
+	"EXPLAIN (FORMAT JSON) SELECT 1",
+	"TRUNCATE TABLE ns.t",
+	"CREATE OR REPLACE VIEW v (a, b) AS SELECT x, current_schema() FROM information_schema.tables",
+	"CREATE VIEW IF NOT EXISTS v AS SELECT $1",
+	"DROP VIEW IF EXISTS v",
+	"SELECT session_user, current_catalog, t.version(), 'current_user' AS current_user FROM version(), current_user u",
 }
 
 // FuzzParse requires that Parse never panics, that errors carry sane
-// positions, that a query's references are ordered spans whose own text
-// rewrites to the query unchanged, that their pushdown facts are well
+// positions, that a query's references and server-function calls are
+// ordered, disjoint spans whose own text rewrites to the query unchanged, that their pushdown facts are well
 // formed, and that every expression renders to SQL that parses back to the
 // same tree.
 func FuzzParse(f *testing.F) {
@@ -74,6 +89,13 @@ func FuzzParse(f *testing.F) {
 			checkQuery(t, sql, s)
 			if s.Simple != nil {
 				exprs = append(exprs, s.Simple.Where)
+			}
+		case *Explain:
+			checkQuery(t, sql, s.Query)
+		case *CreateView:
+			checkQuery(t, sql, s.Query)
+			if s.Text != s.Query.Text || s.Query.Params != 0 {
+				t.Fatalf("view text %q or parameters %d do not match the query %q", s.Text, s.Query.Params, s.Query.Text)
 			}
 		case *CreateTable:
 			if s.AsQuery != nil {
@@ -125,6 +147,30 @@ func checkQuery(t *testing.T, sql string, q *Query) {
 		t.Fatalf("Rewrite with the original names changed %q into %q", q.Text, got)
 	}
 	q.Rewrite(views)
+	calls := make([]string, len(q.Funcs))
+	last, k := 0, 0
+	for j, f := range q.Funcs {
+		if f.Start < last || f.End <= f.Start || f.End > len(q.Text) {
+			t.Fatalf("call %d of %q has a bad span %d..%d (previous end %d)", j, q.Text, f.Start, f.End, last)
+		}
+		last = f.End
+		calls[j] = q.Text[f.Start:f.End]
+		if _, ok := serverFuncs[f.Name]; !ok || !strings.HasPrefix(strings.ToLower(calls[j]), f.Name) {
+			t.Fatalf("call %d of %q is %q, named %q", j, q.Text, calls[j], f.Name)
+		}
+		for k < len(q.Tables) && q.Tables[k].End <= f.Start {
+			k++
+		}
+		if k < len(q.Tables) && q.Tables[k].Start < f.End {
+			t.Fatalf("call %q of %q overlaps reference %q", calls[j], q.Text, originals[k])
+		}
+	}
+	if got := q.RewriteAll(originals, calls); got != q.Text {
+		t.Fatalf("RewriteAll with the original texts changed %q into %q", q.Text, got)
+	}
+	if q.Simple != nil && len(q.Funcs) > 0 {
+		t.Fatalf("%q is Simple but calls server functions", q.Text)
+	}
 	if q.Simple != nil && !reflect.DeepEqual(q.Simple.Table, q.Tables[0]) {
 		t.Fatalf("Simple.Table %+v is not Tables[0] %+v", q.Simple.Table, q.Tables[0])
 	}

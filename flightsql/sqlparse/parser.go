@@ -5,8 +5,11 @@ import (
 )
 
 // Parse parses one SQL statement, optionally followed by ";". The result is
-// one of *CreateSchema, *DropSchema, *CreateTable, *DropTable, *Insert,
-// *Delete, *Update, *Use or *Query. Errors are *Error.
+// one of *CreateSchema, *DropSchema, *CreateTable, *DropTable, *CreateView,
+// *DropView, *Insert, *Delete, *Update, *Truncate, *Use, *ShowSchemas,
+// *ShowTables, *ShowColumns (SHOW COLUMNS, DESCRIBE table),
+// *ShowCreateTable, *Explain or *Query (SELECT, WITH, VALUES, FROM-first,
+// TABLE, DESCRIBE query, SUMMARIZE and any other SHOW). Errors are *Error.
 func Parse(sql string) (Statement, error) {
 	toks, nparams, err := lex(sql)
 	if err != nil {
@@ -189,8 +192,9 @@ func (p *parser) finish() error {
 	}
 }
 
-// queryStart lists the keywords that begin a Query statement.
-var queryStart = setOf("select", "with", "values", "from", "table", "show", "describe", "summarize", "explain")
+// queryStart lists the keywords that begin a Query statement. SHOW and
+// DESCRIBE begin one in some of their forms (see show and describe).
+var queryStart = setOf("select", "with", "values", "from", "table", "summarize")
 
 // statement dispatches on the first keyword.
 func (p *parser) statement() (Statement, error) {
@@ -216,6 +220,14 @@ func (p *parser) statement() (Statement, error) {
 		return p.delete()
 	case "update":
 		return p.update()
+	case "truncate":
+		return p.truncate()
+	case "show":
+		return p.show()
+	case "describe", "desc":
+		return p.describe()
+	case "explain":
+		return p.explain()
 	case "use":
 		p.next()
 		n, err := p.name("a schema name after USE")

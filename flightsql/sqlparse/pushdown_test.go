@@ -170,7 +170,7 @@ func TestPushdown(t *testing.T) {
 		{"from-first without select", "WITH c AS (FROM t) SELECT a FROM c",
 			"t all", ""},
 		{"table statement", "TABLE t", "t all", ""},
-		{"describe", "DESCRIBE t", "t all", ""},
+		{"describe table statement", "DESCRIBE TABLE t", "t all", ""},
 		{"summarize", "SUMMARIZE ns.t", "ns.t all", ""},
 		{"describe query", "DESCRIBE SELECT a FROM t WHERE b = 1",
 			"t where b = 1", "a b"},

@@ -7,8 +7,9 @@ import (
 )
 
 // Query is a read-only statement passed through to the query engine:
-// SELECT, WITH, VALUES, FROM-first, TABLE, SHOW, DESCRIBE, SUMMARIZE,
-// EXPLAIN, or a parenthesised query. Only its table references are
+// SELECT, WITH, VALUES, FROM-first, TABLE, DESCRIBE query, SUMMARIZE, the
+// SHOW forms without a statement of their own, or a parenthesised query.
+// Only its table references and calls of the server's functions are
 // analysed; the rest of the text is kept as written.
 type Query struct {
 	// Text is the statement from its first to its last token: without the
@@ -16,8 +17,12 @@ type Query struct {
 	Text string
 	// Tables lists every reference to a stored table, in text order.
 	Tables []TableRef
+	// Funcs lists the calls of the functions whose value the server gives
+	// (version(), current_user, ...), in text order; their spans do not
+	// overlap those of Tables.
+	Funcs []FuncRef
 	// Simple is set when the query is a plain single-table scan that the
-	// server runs natively (see Select).
+	// server runs natively (see Select); never when Funcs is not empty.
 	Simple *Select
 	// Params is the number of parameters of the statement.
 	Params int
@@ -44,7 +49,7 @@ type TableRef struct {
 	// Alias is the alias written after the reference ([AS] x), "" if none.
 	Alias string
 	// FromItem is true for a reference in a FROM or JOIN clause, false for
-	// TABLE t, DESCRIBE t and SUMMARIZE t.
+	// TABLE t and SUMMARIZE t.
 	FromItem bool
 
 	// The pushdown facts below say how little of the table the query may
@@ -58,8 +63,8 @@ type TableRef struct {
 	// it does not name: a * select item that can cover this reference
 	// (also t.*, COLUMNS(...), star modifiers), the table name or alias
 	// used as a value (the whole row), a FROM clause without SELECT, TABLE,
-	// DESCRIBE and SUMMARIZE, a column alias list, NATURAL JOIN, a table
-	// function beside it, PIVOT/UNPIVOT and "#n" positional references.
+	// SUMMARIZE, a column alias list, NATURAL JOIN, a table function beside
+	// it, PIVOT/UNPIVOT and "#n" positional references.
 	AllColumns bool
 	// Columns, when AllColumns is false, is every identifier in the query
 	// (each part of a dotted name; unquoted ones folded to lower case,
@@ -127,7 +132,8 @@ func (q *Query) NumParams() int { return q.Params }
 
 // Rewrite returns Text with the span of Tables[i] replaced by names[i]; the
 // caller quotes the names, and should build each with
-// Tables[i].Replacement so that qualified column names keep resolving. It
+// Tables[i].Replacement so that qualified column names keep resolving.
+// The calls of Funcs are left as written (RewriteAll replaces both). It
 // panics unless len(names) == len(Tables).
 func (q *Query) Rewrite(names []string) string {
 	if len(names) != len(q.Tables) {
@@ -169,8 +175,11 @@ func (p *parser) query() (*Query, error) {
 			q.ParamRefs = append(q.ParamRefs, ParamRef{Index: t.param, Start: t.pos - base, End: t.end - base})
 		}
 	}
-	sub.i = 0
-	q.Simple = sub.simple(q, base)
+	q.Funcs = findFuncs(sub.toks, base, refs, funcs)
+	if len(q.Funcs) == 0 {
+		sub.i = 0
+		q.Simple = sub.simple(q, base)
+	}
 	p.i = end
 	return q, nil
 }

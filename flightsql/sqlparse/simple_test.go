@@ -93,10 +93,12 @@ func TestNotSimple(t *testing.T) {
 		"FROM t",
 		"FROM t SELECT *",
 		"TABLE t",
-		"DESCRIBE t",
+		"DESCRIBE SELECT * FROM t",
 		"SELECT 1",
 		"(SELECT * FROM t)",
-		"EXPLAIN SELECT * FROM t",
+		"SELECT version() FROM t",
+		"SELECT current_user FROM t",
+		"SELECT * FROM t WHERE owner = current_user",
 	} {
 		t.Run(sql, func(t *testing.T) {
 			st, err := Parse(sql)

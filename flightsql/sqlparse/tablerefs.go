@@ -10,7 +10,7 @@ type level struct {
 	selected bool // a SELECT was seen at this level
 	inFrom   bool // inside a FROM clause: a comma starts another table
 	expect   bool // the next token may begin a table reference
-	bare     bool // the expected reference follows TABLE, DESCRIBE or SUMMARIZE
+	bare     bool // the expected reference follows TABLE or SUMMARIZE
 	first    bool // no token of this level seen yet
 	// ctes maps the names of the common table expressions defined at this
 	// level to the token index after which they are visible.
@@ -92,7 +92,7 @@ func findTables(p *parser, base int) (refs []TableRef, funcs []int, err error) {
 			l.inFrom, l.expect, l.bare = true, true, false
 		case t.text == "table":
 			l.inFrom, l.expect, l.bare = false, true, true
-		case (t.text == "describe" || t.text == "summarize") && first && len(stack) == 1:
+		case t.text == "summarize" && first && len(stack) == 1:
 			l.expect, l.bare = true, true
 		case t.text == "with":
 			registerCTEs(toks, i, l, match)

@@ -293,7 +293,8 @@ var unpushable = setOf(
 	"transaction_timestamp", "statement_timestamp", "clock_timestamp", "current_date",
 	"current_time", "current_timestamp", "current_setting", "current_query", "getvariable",
 	"txid_current", "current_database", "current_schema", "current_schemas",
-	"current_user", "localtime", "localtimestamp",
+	"current_user", "localtime", "localtimestamp", "version", "current_catalog",
+	"session_user",
 	// star expansions
 	"columns", "unpack",
 )
