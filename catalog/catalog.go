@@ -68,6 +68,8 @@ func (c *Catalog) nsKey(name string) string        { return c.prefix + "ns/" + n
 func (c *Catalog) nsPrefix() string                { return c.prefix + "ns/" }
 func (c *Catalog) tnamePrefix(ns string) string    { return c.prefix + "tname/" + ns + "/" }
 func (c *Catalog) tnameKey(ns, name string) string { return c.tnamePrefix(ns) + name }
+func (c *Catalog) viewPrefix(ns string) string     { return c.prefix + "view/" + ns + "/" }
+func (c *Catalog) viewKey(ns, name string) string  { return c.viewPrefix(ns) + name }
 func (c *Catalog) tablePrefix(id string) string    { return c.prefix + "t/" + id + "/" }
 func (c *Catalog) metaKey(id string) string        { return c.tablePrefix(id) + "meta" }
 func (c *Catalog) headKey(id string) string        { return c.tablePrefix(id) + "head" }

@@ -9,11 +9,11 @@ import (
 	"unicode/utf8"
 )
 
-// MaxNameLength is the longest namespace or table name, in characters.
+// MaxNameLength is the longest namespace, table or view name, in characters.
 const MaxNameLength = 128
 
-// ValidateName checks a namespace or table name; kind ("namespace",
-// "table") names it in the error. A name has 1 to 128 characters, each a
+// ValidateName checks a namespace, table or view name; kind ("namespace",
+// "table", "view") names it in the error. A name has 1 to 128 characters, each a
 // letter, a digit, '_' or '-', and does not start with '-'. The returned
 // error wraps ErrInvalid.
 func ValidateName(kind, name string) error {

@@ -99,8 +99,8 @@ func (c *Catalog) ListNamespaces(ctx context.Context) ([]Namespace, error) {
 }
 
 // DropNamespace removes an empty namespace. It fails with ErrNotFound when
-// the namespace does not exist, ErrNotEmpty when it still holds tables and
-// ErrInvalid for the default namespace.
+// the namespace does not exist, ErrNotEmpty when it still holds tables or
+// views and ErrInvalid for the default namespace.
 func (c *Catalog) DropNamespace(ctx context.Context, name string) error {
 	if name == DefaultNamespace {
 		return fmt.Errorf("%w: namespace %q cannot be dropped", ErrInvalid, name)
@@ -108,16 +108,18 @@ func (c *Catalog) DropNamespace(ctx context.Context, name string) error {
 	if ValidateName("namespace", name) != nil {
 		return namespaceNotFound(name)
 	}
-	key, tables := c.nsKey(name), c.tnamePrefix(name)
+	key, tables, views := c.nsKey(name), c.tnamePrefix(name), c.viewPrefix(name)
 	resp, err := c.cli.Txn(ctx).
 		If(
 			clientv3.Compare(clientv3.CreateRevision(key), ">", 0),
 			clientv3.Compare(clientv3.CreateRevision(tables), "=", 0).WithPrefix(),
+			clientv3.Compare(clientv3.CreateRevision(views), "=", 0).WithPrefix(),
 		).
 		Then(clientv3.OpDelete(key)).
 		Else(
 			clientv3.OpGet(key, clientv3.WithCountOnly()),
 			clientv3.OpGet(tables, clientv3.WithPrefix(), clientv3.WithCountOnly()),
+			clientv3.OpGet(views, clientv3.WithPrefix(), clientv3.WithCountOnly()),
 		).
 		Commit()
 	if err != nil {
@@ -129,6 +131,7 @@ func (c *Catalog) DropNamespace(ctx context.Context, name string) error {
 	if resp.Responses[0].GetResponseRange().Count == 0 {
 		return namespaceNotFound(name)
 	}
-	n := resp.Responses[1].GetResponseRange().Count
-	return fmt.Errorf("%w: namespace %q still holds %d table(s)", ErrNotEmpty, name, n)
+	nt := resp.Responses[1].GetResponseRange().Count
+	nv := resp.Responses[2].GetResponseRange().Count
+	return fmt.Errorf("%w: namespace %q still holds %d table(s) and %d view(s)", ErrNotEmpty, name, nt, nv)
 }

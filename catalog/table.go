@@ -102,7 +102,7 @@ func decodeSchema(b []byte) (*arrow.Schema, error) {
 // CreateTable validates spec and creates the table with its version 0 (an
 // empty table, recorded as an OpCreate commit) in one transaction. It fails
 // with ErrInvalid for a bad spec, ErrNotFound when the namespace does not
-// exist and ErrAlreadyExists when the name is taken.
+// exist and ErrAlreadyExists when a table or a view has the name.
 func (c *Catalog) CreateTable(ctx context.Context, spec TableSpec) (*Table, error) {
 	t, lastFieldID, err := prepareTable(spec)
 	if err != nil {
@@ -129,10 +129,12 @@ func (c *Catalog) CreateTable(ctx context.Context, spec TableSpec) (*Table, erro
 	}
 
 	nsKey, nameKey := c.nsKey(t.Namespace), c.tnameKey(t.Namespace, t.Name)
+	viewKey := c.viewKey(t.Namespace, t.Name)
 	resp, err := c.cli.Txn(ctx).
 		If(
 			clientv3.Compare(clientv3.CreateRevision(nsKey), ">", 0),
 			clientv3.Compare(clientv3.CreateRevision(nameKey), "=", 0),
+			clientv3.Compare(clientv3.CreateRevision(viewKey), "=", 0),
 			clientv3.Compare(clientv3.CreateRevision(c.metaKey(t.ID)), "=", 0),
 		).
 		Then(
@@ -146,6 +148,7 @@ func (c *Catalog) CreateTable(ctx context.Context, spec TableSpec) (*Table, erro
 		Else(
 			clientv3.OpGet(nsKey, clientv3.WithCountOnly()),
 			clientv3.OpGet(nameKey, clientv3.WithCountOnly()),
+			clientv3.OpGet(viewKey, clientv3.WithCountOnly()),
 		).
 		Commit()
 	if err != nil {
@@ -157,6 +160,8 @@ func (c *Catalog) CreateTable(ctx context.Context, spec TableSpec) (*Table, erro
 			return nil, namespaceNotFound(t.Namespace)
 		case resp.Responses[1].GetResponseRange().Count > 0:
 			return nil, fmt.Errorf("%w: table %s.%s already exists", ErrAlreadyExists, t.Namespace, t.Name)
+		case resp.Responses[2].GetResponseRange().Count > 0:
+			return nil, fmt.Errorf("%w: %s.%s already exists as a view", ErrAlreadyExists, t.Namespace, t.Name)
 		default:
 			return nil, fmt.Errorf("catalog: create table %s.%s: table id %s collided, retry", t.Namespace, t.Name, t.ID)
 		}
