@@ -21,6 +21,10 @@
 // copied into DuckDB temporary tables rather than scanned as Arrow views
 // because DuckDB's C API hands its Arrow producers no projection or
 // filter, yet expects projected, filtered streams back.
+// Either way, a result stream joins runs of small batches, such as one per
+// file of a table written by many small commits, into batches of up to
+// BatchRows (at least 64Ki) rows (coalesce.go); big batches pass through
+// as they are.
 //
 // # Statelessness
 //

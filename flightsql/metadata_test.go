@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql/schema_ref"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	lsflight "github.com/lakesoul-io/lakesoul-flight/flightsql"
 )
 
 // readOne reads a metadata result and checks its schema against the spec.
@@ -126,15 +128,51 @@ func TestMetadata(t *testing.T) {
 	}
 }
 
-// TestSqlInfo checks every id the JDBC driver reads is present with the
-// wire type it casts to.
-func TestSqlInfo(t *testing.T) {
-	s := startServer(t, serverOpts{})
+// TestSqlInfoMatchesProto pins every SqlInfo id the server registers to
+// its number in FlightSql.proto and the union member clients read it as
+// (the JDBC driver's types for 500 and up), checks that nothing else is
+// registered, and pins the values of the server ids.
+func TestSqlInfoMatchesProto(t *testing.T) {
+	s := startServer(t, serverOpts{cfg: func(c *lsflight.Config) { c.Version = "1.2.3" }})
 	c := s.client(t)
 	ctx := context.Background()
+	const str, boolean, bigint, bitmask, list, mapping = 0, 1, 2, 3, 4, 5
+
+	// The server ids, with arrow-go's constants, which must carry the
+	// proto's numbers, and the values the server reports.
+	server := []struct {
+		id    uint32
+		named flightsql.SqlInfo
+		code  arrow.UnionTypeCode
+		value any
+	}{
+		{0, flightsql.SqlInfoFlightSqlServerName, str, "lakesoul-flight"},
+		{1, flightsql.SqlInfoFlightSqlServerVersion, str, "1.2.3"},
+		{2, flightsql.SqlInfoFlightSqlServerArrowVersion, str, "18.8.0"},
+		{3, flightsql.SqlInfoFlightSqlServerReadOnly, boolean, false},
+		{4, flightsql.SqlInfoFlightSqlServerSql, boolean, true},
+		{5, flightsql.SqlInfoFlightSqlServerSubstrait, boolean, false},
+		{6, flightsql.SqlInfoFlightSqlServerSubstraitMinVersion, str, ""},
+		{7, flightsql.SqlInfoFlightSqlServerSubstraitMaxVersion, str, ""},
+		{8, flightsql.SqlInfoFlightSqlServerTransaction, bitmask, int32(0)},
+		{9, flightsql.SqlInfoFlightSqlServerCancel, boolean, true},
+		{10, flightsql.SqlInfoFlightSqlServerBulkIngestion, boolean, true},
+		{11, flightsql.SqlInfoFlightSqlServerIngestTransactionsSupported, boolean, false},
+		{100, flightsql.SqlInfoFlightSqlServerStatementTimeout, bitmask, int32(0)},
+		{101, flightsql.SqlInfoFlightSqlServerTransactionTimeout, bitmask, int32(0)},
+	}
 	want := map[uint32]arrow.UnionTypeCode{}
+	for _, e := range server {
+		if uint32(e.named) != e.id {
+			t.Errorf("arrow-go's constant for id %d is %d", e.id, e.named)
+		}
+		want[e.id] = e.code
+	}
 	set := func(code arrow.UnionTypeCode, ids ...uint32) {
 		for _, id := range ids {
+			if _, dup := want[id]; dup {
+				t.Fatalf("id %d listed twice", id)
+			}
 			want[id] = code
 		}
 	}
@@ -145,47 +183,100 @@ func TestSqlInfo(t *testing.T) {
 		}
 		return out
 	}
-	const str, boolean, bigint, bitmask, list, mapping = 0, 1, 2, 3, 4, 5
-	set(str, 0, 1, 2, 6, 7, 504, 513, 514, 529, 530, 531)
-	set(boolean, 3, 4, 5, 9, 12, 13, 500, 501, 502, 506, 515, 516, 518, 519, 520, 521, 523, 524, 527, 532, 536, 537, 539, 556, 563, 565, 566, 572, 573, 574, 575, 576)
+	set(str, 504, 513, 514, 529, 530, 531)
+	set(boolean, 500, 501, 502, 506, 515, 516, 518, 519, 520, 521, 523, 524, 527, 532, 536, 537, 539, 556, 563, 565, 566)
+	set(boolean, rng(572, 576)...)
 	set(list, rng(508, 512)...)
 	set(mapping, 517)
-	set(bitmask, 8, 10, 11, 503, 505, 507, 522, 525, 526, 528, 533, 534, 535, 538, 540, 564, 567, 568, 569, 570, 571)
-	set(bigint, append(rng(541, 555), rng(557, 562)...)...)
+	set(bitmask, 503, 505, 507, 522, 525, 526, 528, 533, 534, 535, 538, 540, 564, 567)
+	set(bitmask, rng(568, 571)...)
+	set(bigint, rng(541, 555)...)
+	set(bigint, rng(557, 562)...)
+	if n := len(want); n != 14+77 {
+		t.Fatalf("the expectations list %d ids, want 91", n)
+	}
 
+	// Everything: exactly the expected ids, each once, of the expected type.
 	info, err := c.GetSqlInfo(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.DoGet(ctx, info.Endpoint[0].Ticket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Release()
-	got := map[uint32]arrow.UnionTypeCode{}
-	for r.Next() {
-		rec := r.RecordBatch()
-		ids := rec.Column(0).(*array.Uint32)
-		vals := rec.Column(1).(*array.DenseUnion)
-		for i := 0; i < ids.Len(); i++ {
-			got[ids.Value(i)] = vals.TypeCode(i)
-		}
-	}
+	got := readSqlInfo(t, c, info)
 	for id, code := range want {
 		g, ok := got[id]
-		if !ok {
+		switch {
+		case !ok:
 			t.Errorf("SqlInfo %d is missing", id)
-		} else if g != code {
-			t.Errorf("SqlInfo %d has type code %d, want %d", id, g, code)
+		case g.code != code:
+			t.Errorf("SqlInfo %d has type code %d, want %d", id, g.code, code)
 		}
 	}
-	// Asking for one id works too (ADBC asks for a few).
-	info, err = c.GetSqlInfo(ctx, []flightsql.SqlInfo{flightsql.SqlInfoFlightSqlServerName})
+	for id := range got {
+		if _, ok := want[id]; !ok {
+			t.Errorf("SqlInfo %d is registered but the proto does not define it", id)
+		}
+	}
+	for _, e := range server {
+		if g := got[e.id]; g.value != e.value {
+			t.Errorf("SqlInfo %d is %#v, want %#v", e.id, g.value, e.value)
+		}
+	}
+
+	// The ids ADBC asks for on connect.
+	adbc := []flightsql.SqlInfo{0, 1, 2, 4, 5, 6, 7}
+	info, err = c.GetSqlInfo(ctx, adbc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rows := readAll(t, c, info)
-	if len(rows) != 1 {
-		t.Fatalf("%d rows", len(rows))
+	if got := readSqlInfo(t, c, info); len(got) != len(adbc) {
+		t.Fatalf("asked for %d ids, got %v", len(adbc), got)
 	}
+}
+
+// sqlInfoValue is one SqlInfo answer: its union member and, for scalar
+// members, its value.
+type sqlInfoValue struct {
+	code  arrow.UnionTypeCode
+	value any
+}
+
+// readSqlInfo reads a GetSqlInfo result by id; an id answered twice fails.
+func readSqlInfo(t *testing.T, c *flightsql.Client, info *flight.FlightInfo) map[uint32]sqlInfoValue {
+	t.Helper()
+	out := map[uint32]sqlInfoValue{}
+	for _, ep := range info.Endpoint {
+		r, err := c.DoGet(context.Background(), ep.Ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r.Next() {
+			rec := r.RecordBatch()
+			ids := rec.Column(0).(*array.Uint32)
+			vals := rec.Column(1).(*array.DenseUnion)
+			for i := 0; i < ids.Len(); i++ {
+				id := ids.Value(i)
+				if _, dup := out[id]; dup {
+					t.Errorf("SqlInfo %d answered twice", id)
+				}
+				v := sqlInfoValue{code: vals.TypeCode(i)}
+				off := int(vals.ValueOffset(i))
+				switch child := vals.Field(vals.ChildID(i)).(type) {
+				case *array.String:
+					v.value = child.Value(off)
+				case *array.Boolean:
+					v.value = child.Value(off)
+				case *array.Int64:
+					v.value = child.Value(off)
+				case *array.Int32:
+					v.value = child.Value(off)
+				}
+				out[id] = v
+			}
+		}
+		if err := r.Err(); err != nil {
+			t.Fatal(err)
+		}
+		r.Release()
+	}
+	return out
 }

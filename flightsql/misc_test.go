@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -153,4 +155,45 @@ func TestErrorCodes(t *testing.T) {
 			t.Errorf("%v: code %s, want %s", tc.err, got, tc.code)
 		}
 	}
+}
+
+// TestSmallBatchesCoalesce: a table written by several tiny commits reads
+// back as one batch, not one per file.
+func TestSmallBatchesCoalesce(t *testing.T) {
+	s := startServer(t, serverOpts{})
+	c := s.client(t)
+	ctx := context.Background()
+	sch := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64, Nullable: true}, {Name: "name", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	opts := ingestOpts("tiny", flightsql.TableDefinitionOptionsTableNotExistOptionCreate, flightsql.TableDefinitionOptionsTableExistsOptionAppend, nil)
+	for i, name := range []string{"a", "b"} {
+		if n, err := c.ExecuteIngest(ctx, ingestBatch(t, sch, []int64{int64(i)}, []string{name}), opts); err != nil || n != 1 {
+			t.Fatalf("ingest %d: %d, %v", i, n, err)
+		}
+	}
+	exec(t, c, "INSERT INTO tiny VALUES (2, 'c')")
+
+	info, err := c.Execute(ctx, "SELECT * FROM tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Endpoint) != 1 {
+		t.Fatalf("%d endpoints", len(info.Endpoint))
+	}
+	r, err := c.DoGet(ctx, info.Endpoint[0].Ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Release()
+	var batches, rows int64
+	for r.Next() {
+		batches++
+		rows += r.RecordBatch().NumRows()
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if batches != 1 || rows != 3 {
+		t.Fatalf("%d rows in %d batches, want 3 in 1", rows, batches)
+	}
+	wantRows(t, sortRows(query(t, c, "SELECT id, name FROM tiny")), []any{int64(0), "a"}, []any{int64(1), "b"}, []any{int64(2), "c"})
 }

@@ -336,6 +336,7 @@ func (s *Server) openTicket(ctx context.Context, b *ticketBody) (array.RecordRea
 // that would exceed the message size, until the reader ends or the client
 // goes away.
 func (s *Server) stream(ctx context.Context, rr array.RecordReader) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	rr = newCoalesceReader(rr, s.cfg.Allocator, s.coalesceRows(), coalesceBytes)
 	ch := make(chan flight.StreamChunk, 2)
 	go func() {
 		defer close(ch)

@@ -6,8 +6,10 @@ import (
 
 // sqlInfo is every SqlInfo value the server reports, by id, with the wire
 // type each client expects: the Arrow JDBC driver casts values by id and
-// fails on a wrong or missing one, ADBC asks for ids 0-7 on connect.
-func sqlInfo(version string) map[uint32]any {
+// fails on a wrong or missing one, ADBC asks for ids 0-7 on connect. The
+// ids are those of FlightSql.proto's SqlInfo enum; only ids it defines are
+// reported.
+func sqlInfo(version string) map[flightsql.SqlInfo]any {
 	keywords := []string{"BUCKET", "HASH_BUCKET_NUM", "PARTITIONED", "TIMESTAMP", "VERSION", "UPSERT"}
 	numeric := []string{"ABS", "ACOS", "ASIN", "ATAN", "ATAN2", "CEIL", "COS", "COT", "DEGREES", "EXP",
 		"FLOOR", "LN", "LOG", "LOG10", "LOG2", "MOD", "PI", "POW", "POWER", "RADIANS", "RANDOM", "ROUND",
@@ -18,108 +20,108 @@ func sqlInfo(version string) map[uint32]any {
 	system := []string{"CURRENT_SCHEMA", "CURRENT_USER", "VERSION"}
 	datetime := []string{"AGE", "CURRENT_DATE", "CURRENT_TIMESTAMP", "DATE_DIFF", "DATE_PART", "DATE_TRUNC",
 		"EXTRACT", "MAKE_DATE", "MAKE_TIMESTAMP", "NOW", "STRFTIME", "STRPTIME", "TO_TIMESTAMP"}
-	return map[uint32]any{
+	return map[flightsql.SqlInfo]any{
 		// Server.
-		uint32(flightsql.SqlInfoFlightSqlServerName):         "lakesoul-flight",
-		uint32(flightsql.SqlInfoFlightSqlServerVersion):      version,
-		uint32(flightsql.SqlInfoFlightSqlServerArrowVersion): "18.8.0",
-		uint32(flightsql.SqlInfoFlightSqlServerReadOnly):     false,
-		uint32(flightsql.SqlInfoFlightSqlServerSql):          true,
-		uint32(flightsql.SqlInfoFlightSqlServerSubstrait):    false,
-		6:  "",       // substrait min version
-		7:  "",       // substrait max version
-		8:  int32(0), // transactions: none
-		9:  true,     // CancelFlightInfo
-		10: int32(0), // statement timeout: none
-		11: int32(0), // transaction timeout: none
-		12: true,     // bulk ingestion
-		13: false,    // ingest inside transactions
+		flightsql.SqlInfoFlightSqlServerName:                        "lakesoul-flight",
+		flightsql.SqlInfoFlightSqlServerVersion:                     version,
+		flightsql.SqlInfoFlightSqlServerArrowVersion:                "18.8.0",
+		flightsql.SqlInfoFlightSqlServerReadOnly:                    false,
+		flightsql.SqlInfoFlightSqlServerSql:                         true,
+		flightsql.SqlInfoFlightSqlServerSubstrait:                   false,
+		flightsql.SqlInfoFlightSqlServerSubstraitMinVersion:         "",
+		flightsql.SqlInfoFlightSqlServerSubstraitMaxVersion:         "",
+		flightsql.SqlInfoFlightSqlServerTransaction:                 int32(0), // none
+		flightsql.SqlInfoFlightSqlServerCancel:                      true,     // CancelFlightInfo
+		flightsql.SqlInfoFlightSqlServerBulkIngestion:               true,
+		flightsql.SqlInfoFlightSqlServerIngestTransactionsSupported: false,
+		flightsql.SqlInfoFlightSqlServerStatementTimeout:            int32(0), // none
+		flightsql.SqlInfoFlightSqlServerTransactionTimeout:          int32(0), // none
 
 		// SQL language.
-		500: false,    // DDL catalog
-		501: true,     // DDL schema
-		502: true,     // DDL table
-		503: int32(2), // identifier case: lowercase (unquoted names fold)
-		504: `"`,
-		505: int32(3), // quoted identifier case: case sensitive
-		506: true,
-		507: int32(1), // nulls sorted low
-		508: keywords,
-		509: numeric,
-		510: str,
-		511: system,
-		512: datetime,
-		513: `\`,
-		514: "$",
-		515: true,
-		516: true,
-		517: map[int32][]int32{},
-		518: true,
-		519: false,
-		520: true,
-		521: true,
-		522: int32(3), // GROUP BY unrelated and beyond select
-		523: true,
-		524: true,
-		525: int32(1), // core grammar
-		526: int32(1), // ANSI92 entry
-		527: false,
-		528: int32(2), // full outer joins
-		529: "schema",
-		530: "procedure",
-		531: "catalog",
-		532: true,
-		533: int32(0),
-		534: int32(0),
-		535: int32(0),
-		536: false,
-		537: false,
-		538: int32(15), // subqueries in comparisons, EXISTS, IN, quantified
-		539: true,
-		540: int32(3), // UNION and UNION ALL
-		541: int64(0), // max binary literal length: no limit
-		542: int64(0),
-		543: int64(255),
-		544: int64(0),
-		545: int64(0),
-		546: int64(0),
-		547: int64(0),
-		548: int64(0),
-		549: int64(0),
-		550: int64(0),
-		551: int64(0),
-		552: int64(255),
-		553: int64(0),
-		554: int64(0),
-		555: int64(255),
-		556: true,
-		557: int64(0),
-		558: int64(1),
-		559: int64(255),
-		560: int64(0),
-		561: int64(255),
-		562: int64(0), // default isolation: none
-		563: false,
-		564: int32(0),
-		565: false,
-		566: true,
-		567: int32(2), // forward only result sets
-		568: int32(0),
-		569: int32(2), // read-only concurrency for forward-only sets
-		570: int32(0),
-		571: int32(0),
-		572: true,
-		573: false,
-		574: false,
-		575: false,
-		576: false,
+		flightsql.SqlInfoDDLCatalog:                                          false,
+		flightsql.SqlInfoDDLSchema:                                           true,
+		flightsql.SqlInfoDDLTable:                                            true,
+		flightsql.SqlInfoIdentifierCase:                                      int32(2), // lowercase (unquoted names fold)
+		flightsql.SqlInfoIdentifierQuoteChar:                                 `"`,
+		flightsql.SqlInfoQuotedIdentifierCase:                                int32(3), // case sensitive
+		flightsql.SqlInfoAllTablesAreASelectable:                             true,
+		flightsql.SqlInfoNullOrdering:                                        int32(1), // nulls sorted low
+		flightsql.SqlInfoKeywords:                                            keywords,
+		flightsql.SqlInfoNumericFunctions:                                    numeric,
+		flightsql.SqlInfoStringFunctions:                                     str,
+		flightsql.SqlInfoSystemFunctions:                                     system,
+		flightsql.SqlInfoDateTimeFunctions:                                   datetime,
+		flightsql.SqlInfoSearchStringEscape:                                  `\`,
+		flightsql.SqlInfoExtraNameChars:                                      "$",
+		flightsql.SqlInfoSupportsColumnAliasing:                              true,
+		flightsql.SqlInfoNullPlusNullIsNull:                                  true,
+		flightsql.SqlInfoSupportsConvert:                                     map[int32][]int32{},
+		flightsql.SqlInfoSupportsTableCorrelationNames:                       true,
+		flightsql.SqlInfoSupportsDifferentTableCorrelationNames:              false,
+		flightsql.SqlInfoSupportsExpressionsInOrderBy:                        true,
+		flightsql.SqlInfoSupportsOrderByUnrelated:                            true,
+		flightsql.SqlInfoSupportedGroupBy:                                    int32(3), // unrelated and beyond select
+		flightsql.SqlInfoSupportsLikeEscapeClause:                            true,
+		flightsql.SqlInfoSupportsNonNullableColumns:                          true,
+		flightsql.SqlInfoSupportedGrammar:                                    int32(1), // core grammar
+		flightsql.SqlInfoANSI92SupportedLevel:                                int32(1), // entry
+		flightsql.SqlInfoSupportsIntegrityEnhancementFacility:                false,
+		flightsql.SqlInfoOuterJoinsSupportLevel:                              int32(2), // full outer joins
+		flightsql.SqlInfoSchemaTerm:                                          "schema",
+		flightsql.SqlInfoProcedureTerm:                                       "procedure",
+		flightsql.SqlInfoCatalogTerm:                                         "catalog",
+		flightsql.SqlInfoCatalogAtStart:                                      true,
+		flightsql.SqlInfoSchemasSupportedActions:                             int32(0),
+		flightsql.SqlInfoCatalogsSupportedActions:                            int32(0),
+		flightsql.SqlInfoSupportedPositionedCommands:                         int32(0),
+		flightsql.SqlInfoSelectForUpdateSupported:                            false,
+		flightsql.SqlInfoStoredProceduresSupported:                           false,
+		flightsql.SqlInfoSupportedSubqueries:                                 int32(15), // in comparisons, EXISTS, IN, quantified
+		flightsql.SqlInfoCorrelatedSubqueriesSupported:                       true,
+		flightsql.SqlInfoSupportedUnions:                                     int32(3), // UNION and UNION ALL
+		flightsql.SqlInfoMaxBinaryLiteralLen:                                 int64(0), // 0: no limit, here and below
+		flightsql.SqlInfoMaxCharLiteralLen:                                   int64(0),
+		flightsql.SqlInfoMaxColumnNameLen:                                    int64(255),
+		flightsql.SqlInfoMaxColumnsInGroupBy:                                 int64(0),
+		flightsql.SqlInfoMaxColumnsInIndex:                                   int64(0),
+		flightsql.SqlInfoMaxColumnsInOrderBy:                                 int64(0),
+		flightsql.SqlInfoMaxColumnsInSelect:                                  int64(0),
+		flightsql.SqlInfoMaxColumnsInTable:                                   int64(0),
+		flightsql.SqlInfoMaxConnections:                                      int64(0),
+		flightsql.SqlInfoMaxCursorNameLen:                                    int64(0),
+		flightsql.SqlInfoMaxIndexLen:                                         int64(0),
+		flightsql.SqlInfoDBSchemaNameLen:                                     int64(255),
+		flightsql.SqlInfoMaxProcedureNameLen:                                 int64(0),
+		flightsql.SqlInfoMaxCatalogNameLen:                                   int64(0),
+		flightsql.SqlInfoMaxRowSize:                                          int64(255),
+		flightsql.SqlInfoMaxRowSizeIncludesBlobs:                             true,
+		flightsql.SqlInfoMaxStatementLen:                                     int64(0),
+		flightsql.SqlInfoMaxStatements:                                       int64(1),
+		flightsql.SqlInfoMaxTableNameLen:                                     int64(255),
+		flightsql.SqlInfoMaxTablesInSelect:                                   int64(0),
+		flightsql.SqlInfoMaxUsernameLen:                                      int64(255),
+		flightsql.SqlInfoDefaultTransactionIsolation:                         int64(0), // none; int64 is what JDBC reads
+		flightsql.SqlInfoTransactionsSupported:                               false,
+		flightsql.SqlInfoSupportedTransactionsIsolationlevels:                int32(0),
+		flightsql.SqlInfoDataDefinitionCausesTransactionCommit:               false,
+		flightsql.SqlInfoDataDefinitionsInTransactionsIgnored:                true,
+		flightsql.SqlInfoSupportedResultSetTypes:                             int32(2), // forward only
+		flightsql.SqlInfoSupportedConcurrenciesForResultSetUnspecified:       int32(0),
+		flightsql.SqlInfoSupportedConcurrenciesForResultSetForwardOnly:       int32(2), // read only
+		flightsql.SqlInfoSupportedConcurrenciesForResultSetScrollSensitive:   int32(0),
+		flightsql.SqlInfoSupportedConcurrenciesForResultSetScrollInsensitive: int32(0),
+		flightsql.SqlInfoBatchUpdatesSupported:                               true,
+		flightsql.SqlInfoSavePointsSupported:                                 false,
+		flightsql.SqlInfoNamedParametersSupported:                            false,
+		flightsql.SqlInfoLocatorsUpdateCopy:                                  false,
+		flightsql.SqlInfoStoredFunctionsUsingCallSyntaxSupported:             false,
 	}
 }
 
 // registerSqlInfo registers every SqlInfo value with the base server.
 func (s *Server) registerSqlInfo() error {
 	for id, v := range sqlInfo(s.cfg.Version) {
-		if err := s.RegisterSqlInfo(flightsql.SqlInfo(id), v); err != nil {
+		if err := s.RegisterSqlInfo(id, v); err != nil {
 			return err
 		}
 	}

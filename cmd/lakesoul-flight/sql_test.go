@@ -254,3 +254,154 @@ func TestMainArgs(t *testing.T) {
 		t.Fatalf("public without auth: %d %q", code, errOut.String())
 	}
 }
+
+// TestSQLSessionSchema: USE and SET schema hold for the statements after
+// them in one run, DDL and queries alike, on a real server.
+func TestSQLSessionSchema(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped under -short: starts embedded etcd")
+	}
+	r := startRun(t, testServeConfig(t, t.TempDir(), "--metrics-listen", "", "--user", "u", "--password", "p"))
+	run := func(stdin string, args ...string) (int, string, string) {
+		t.Helper()
+		return runSQL(t, stdin, append([]string{"--addr", r.addr}, args...)...)
+	}
+
+	code, out, errOut := run("", "-e", "CREATE SCHEMA s; USE s; "+
+		"CREATE TABLE t (id BIGINT NOT NULL, v VARCHAR, PRIMARY KEY (id)); "+
+		"INSERT INTO t VALUES (1, 'a'), (2, 'b'); SELECT * FROM t ORDER BY id")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	want := "" +
+		"OK, 0 rows affected\n" +
+		"OK, 0 rows affected\n" +
+		"OK, 0 rows affected\n" +
+		"OK, 2 rows affected\n" +
+		" id | v\n" +
+		"----+---\n" +
+		"  1 | a\n" +
+		"  2 | b\n" +
+		"(2 rows)\n"
+	if out != want {
+		t.Fatalf("stdout:\n%s\nwant:\n%s", out, want)
+	}
+
+	// The table is s.t; a new run starts in default, which has no t.
+	code, out, errOut = run("", "-e", "SELECT count(*) AS n FROM s.t")
+	if code != 0 || !strings.Contains(out, "\n 2\n") {
+		t.Fatalf("s.t: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, q := range []string{`SELECT * FROM "default".t`, "SELECT * FROM t", "INSERT INTO t VALUES (3, 'c')"} {
+		code, _, errOut = run("", "-e", q)
+		if code != 1 || !strings.Contains(errOut, "(NotFound)") {
+			t.Fatalf("%s: exit %d, stderr %q", q, code, errOut)
+		}
+	}
+
+	// Statements on stdin: SET schema, then back to default; a USE that
+	// fails leaves the session where it was.
+	code, out, errOut = run("SET schema = 's';\nINSERT INTO t VALUES (3, 'c');\nUSE nope;\n")
+	if code != 1 || !strings.Contains(errOut, "nope") {
+		t.Fatalf("USE nope: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	s, err := connect(ctxT(t), sqlConfig{Addr: r.addr, User: "u", Password: "p"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	var sout, serr strings.Builder
+	s.out, s.err = &sout, &serr
+	s.readLoop(ctxT(t), strings.NewReader("USE s;\nUSE nope;\nSELECT count(*) AS n FROM t;\nUSE default;\nSELECT count(*) AS n FROM t;\n"), true)
+	if got := sout.String(); !strings.Contains(got, "\n 3\n") {
+		t.Fatalf("count in s after a failed USE: stdout %q, stderr %q", got, serr.String())
+	}
+	if n := strings.Count(serr.String(), "ERROR"); n != 2 || !strings.Contains(serr.String(), "(NotFound)") {
+		t.Fatalf("want errors for USE nope and t in default, stderr %q", serr.String())
+	}
+}
+
+func TestSQLPlanLines(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	text := func(name string, vals []string, valid []bool) (*arrow.Schema, arrow.RecordBatch) {
+		sch := arrow.NewSchema([]arrow.Field{{Name: name, Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		b.AppendValues(vals, valid)
+		col := b.NewArray()
+		defer col.Release()
+		return sch, array.NewRecordBatch(sch, []arrow.Array{col}, int64(col.Len()))
+	}
+	render := func(sch *arrow.Schema, recs ...arrow.RecordBatch) string {
+		tbl := newTextTable(sch)
+		for _, rec := range recs {
+			tbl.appendRecord(rec)
+			rec.Release()
+		}
+		var b strings.Builder
+		if err := tbl.write(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+
+	// A plan: its lines, as they are, over several batches; NULL is an
+	// empty line, a value with line breaks is several lines, and control
+	// characters are escaped.
+	sch, first := text("plan", []string{"Projection: id, v", "  Filter: id > 1"}, nil)
+	_, second := text("plan", []string{"", "    Scan: s.t\n      files: 2\n", "\x1b[31m"}, []bool{false, true, true})
+	want := "" +
+		"Projection: id, v\n" +
+		"  Filter: id > 1\n" +
+		"\n" +
+		"    Scan: s.t\n" +
+		"      files: 2\n" +
+		`\x1b[31m` + "\n"
+	if got := render(sch, first, second); got != want {
+		t.Fatalf("plan:\n%q\nwant:\n%q", got, want)
+	}
+	sch, rec := text("EXPLAIN", []string{"Scan: t"}, nil)
+	if got := render(sch, rec); got != "Scan: t\n" {
+		t.Fatalf("explain: %q", got)
+	}
+
+	// Anything else is a table: another name, or a plan column among
+	// others.
+	sch, rec = text("plans", []string{"Scan: t"}, nil)
+	if got, want := render(sch, rec), " plans\n---------\n Scan: t\n(1 row)\n"; got != want {
+		t.Fatalf("column plans:\n%q\nwant:\n%q", got, want)
+	}
+	two := arrow.NewSchema([]arrow.Field{
+		{Name: "plan", Type: arrow.BinaryTypes.String},
+		{Name: "cost", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+	if isPlan(two) {
+		t.Fatal("two columns taken for a plan")
+	}
+	num := arrow.NewSchema([]arrow.Field{{Name: "plan", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	if isPlan(num) {
+		t.Fatal("a numeric column taken for a plan")
+	}
+}
+
+func TestUseSchema(t *testing.T) {
+	for _, tc := range []struct {
+		stmt, schema string
+		ok           bool
+	}{
+		{"USE s", "s", true},
+		{"-- switch\n  use Sales", "sales", true},
+		{`USE "Sales"`, "Sales", true},
+		{"SET schema = 'x'", "x", true},
+		{"SET search_path TO y", "y", true},
+		{"SELECT 1", "", false},
+		{"UPDATE t SET v = 1", "", false},
+		{"USE", "", false},
+		{"us", "", false},
+	} {
+		if got, ok := useSchema(tc.stmt); got != tc.schema || ok != tc.ok {
+			t.Errorf("%q: %q, %v; want %q, %v", tc.stmt, got, ok, tc.schema, tc.ok)
+		}
+	}
+}

@@ -25,6 +25,7 @@ import (
 
 	lsflight "github.com/lakesoul-io/lakesoul-flight/flightsql"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/auth"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 )
 
 const (
@@ -66,9 +67,11 @@ func parseSQLConfig(args []string, getenv func(string) string, out io.Writer) (s
 		fmt.Fprint(out, `Usage: lakesoul-flight sql [flags]
 
 A small Arrow Flight SQL client. Statements end with ';'. Those starting with
-SELECT, WITH, VALUES, SHOW, DESCRIBE, EXPLAIN, FROM or TABLE print their rows;
-others print the number of rows affected. Errors go to stderr; with -e, or
-with statements piped on stdin, the first error stops and exits with status 1.
+SELECT, WITH, VALUES, SHOW, DESCRIBE, EXPLAIN, FROM or TABLE print their rows
+(a query plan as plain lines); others print the number of rows affected. USE
+and SET schema change the schema later statements resolve names in. Errors go
+to stderr; with -e, or with statements piped on stdin, the first error stops
+and exits with status 1.
 
 Flags can also be set through the environment variables shown; a flag wins.
 `)
@@ -174,14 +177,17 @@ func printError(w io.Writer, err error) {
 	fmt.Fprintf(w, "ERROR: %v\n", err)
 }
 
-// sqlSession is a connection of the sql sub-command.
+// sqlSession is a connection of the sql sub-command. The server keeps
+// session options (the current schema) in a cookie: the session's clients
+// keep the cookies they are sent and send them back on every call.
 type sqlSession struct {
-	addr     string
-	cl       *flightsql.Client
-	dialOpts []grpc.DialOption
-	md       metadata.MD // the bearer token, after logging in
-	others   map[string]*flightsql.Client
-	out, err io.Writer
+	addr       string
+	cl         *flightsql.Client
+	dialOpts   []grpc.DialOption
+	middleware []flight.ClientMiddleware // the cookie jar, shared by all clients
+	md         metadata.MD               // the bearer token, after logging in
+	others     map[string]*flightsql.Client
+	out, err   io.Writer
 }
 
 func connect(ctx context.Context, cfg sqlConfig, out, errOut io.Writer) (*sqlSession, error) {
@@ -194,11 +200,12 @@ func connect(ctx context.Context, cfg sqlConfig, out, errOut io.Writer) (*sqlSes
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(lsflight.MaxMessageSize), grpc.MaxCallSendMsgSize(lsflight.MaxMessageSize)),
 		grpc.WithUserAgent("lakesoul-flight-sql/" + versionString()),
 	}
-	cl, err := flightsql.NewClient(cfg.Addr, nil, nil, opts...)
+	mw := []flight.ClientMiddleware{flight.NewClientCookieMiddleware()}
+	cl, err := flightsql.NewClient(cfg.Addr, nil, mw, opts...)
 	if err != nil {
 		return nil, err
 	}
-	s := &sqlSession{addr: cfg.Addr, cl: cl, dialOpts: opts, others: map[string]*flightsql.Client{}, out: out, err: errOut}
+	s := &sqlSession{addr: cfg.Addr, cl: cl, dialOpts: opts, middleware: mw, others: map[string]*flightsql.Client{}, out: out, err: errOut}
 	if cfg.User != "" {
 		actx, err := cl.Client.AuthenticateBasicToken(ctx, cfg.User, cfg.Password)
 		if err != nil {
@@ -226,8 +233,15 @@ func (s *sqlSession) callCtx(ctx context.Context) context.Context {
 }
 
 // exec runs one statement and prints its result.
+//
+// Each statement's calls end with it. This matters for the cookie jar:
+// arrow-go hands a stream's response headers to it only when the stream
+// ends, and an update's stream is never read to its end, so ending the
+// call discards its headers rather than applying them whenever the stream
+// is collected, perhaps after a later statement changed the session.
 func (s *sqlSession) exec(ctx context.Context, stmt string) error {
-	ctx = s.callCtx(ctx)
+	ctx, cancel := context.WithCancel(s.callCtx(ctx))
+	defer cancel()
 	if isQuery(stmt) {
 		return s.query(ctx, stmt)
 	}
@@ -235,12 +249,54 @@ func (s *sqlSession) exec(ctx context.Context, stmt string) error {
 	if err != nil {
 		return err
 	}
+	if schema, ok := useSchema(stmt); ok {
+		// The server checked the schema, but the cookie it answered the
+		// update with never reaches the jar (see above): set the option
+		// through a call whose cookie does.
+		if err := s.setSchema(ctx, schema); err != nil {
+			return err
+		}
+	}
 	if n == 1 {
 		_, err = fmt.Fprintln(s.out, "OK, 1 row affected")
 	} else {
 		_, err = fmt.Fprintf(s.out, "OK, %d rows affected\n", n)
 	}
 	return err
+}
+
+// useSchema returns the schema stmt switches the session to, when it is a
+// USE or SET schema statement.
+func useSchema(stmt string) (string, bool) {
+	head := stripLeadingComments(stmt)
+	if len(head) < 3 || !strings.EqualFold(head[:3], "use") && !strings.EqualFold(head[:3], "set") {
+		return "", false // not worth parsing
+	}
+	st, err := sqlparse.Parse(stmt)
+	if err != nil {
+		return "", false
+	}
+	u, ok := st.(*sqlparse.Use)
+	if !ok {
+		return "", false
+	}
+	return u.Schema, true
+}
+
+// setSchema sets the session's "schema" option.
+func (s *sqlSession) setSchema(ctx context.Context, schema string) error {
+	opts, err := flight.NewSessionOptionValues(map[string]any{"schema": schema})
+	if err != nil {
+		return err
+	}
+	res, err := s.cl.SetSessionOptions(ctx, &flight.SetSessionOptionsRequest{SessionOptions: opts})
+	if err != nil {
+		return err
+	}
+	if e, failed := res.GetErrors()["schema"]; failed {
+		return fmt.Errorf("the server did not keep schema %q for the session: %s", schema, e.GetValue())
+	}
+	return nil
 }
 
 // query runs a query, reads every endpoint in order and prints the rows.
@@ -298,7 +354,7 @@ func (s *sqlSession) clientFor(ep *flight.FlightEndpoint) (*flightsql.Client, er
 		if c, ok := s.others[u.Host]; ok {
 			return c, nil
 		}
-		c, err := flightsql.NewClient(u.Host, nil, nil, s.dialOpts...)
+		c, err := flightsql.NewClient(u.Host, nil, s.middleware, s.dialOpts...)
 		if err != nil {
 			firstErr = cmpOr(firstErr, err)
 			continue

@@ -22,19 +22,40 @@ const nullText = "NULL"
 // table: header, separator, rows, row count. Numeric columns are right
 // aligned. Cells hold no control characters (they are escaped), and widths
 // count East Asian wide characters as two columns.
+//
+// A query plan, a result of one text column named "plan" or "explain"
+// holding a line of plan text per row, prints as those lines alone.
 type textTable struct {
 	header []string
 	right  []bool // right-align the column
 	rows   [][]string
+	plain  bool // print the one column's values as lines, nothing else
 }
 
 func newTextTable(schema *arrow.Schema) *textTable {
-	t := &textTable{}
+	t := &textTable{plain: isPlan(schema)}
 	for _, f := range schema.Fields() {
 		t.header = append(t.header, escapeControls(f.Name))
 		t.right = append(t.right, isNumeric(f.Type))
 	}
 	return t
+}
+
+// isPlan reports whether schema is that of a query plan: one text column
+// named "plan" or "explain".
+func isPlan(schema *arrow.Schema) bool {
+	if schema.NumFields() != 1 {
+		return false
+	}
+	f := schema.Field(0)
+	if !strings.EqualFold(f.Name, "plan") && !strings.EqualFold(f.Name, "explain") {
+		return false
+	}
+	switch f.Type.ID() {
+	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
+		return true
+	}
+	return false
 }
 
 // appendRecord adds the rows of rec, formatted.
@@ -43,7 +64,11 @@ func (t *textTable) appendRecord(rec arrow.RecordBatch) {
 	for i := range int(rec.NumRows()) {
 		row := make([]string, len(cols))
 		for j, col := range cols {
-			row[j] = formatCell(col, i)
+			if t.plain {
+				row[j] = planLine(col, i)
+			} else {
+				row[j] = formatCell(col, i)
+			}
 		}
 		t.rows = append(t.rows, row)
 	}
@@ -51,6 +76,15 @@ func (t *textTable) appendRecord(rec arrow.RecordBatch) {
 
 // write prints the table.
 func (t *textTable) write(w io.Writer) error {
+	if t.plain {
+		var b strings.Builder
+		for _, row := range t.rows {
+			b.WriteString(row[0])
+			b.WriteByte('\n')
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	widths := make([]int, len(t.header))
 	for j, h := range t.header {
 		widths[j] = displayWidth(h)
@@ -143,6 +177,30 @@ func escapeControls(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// planLine renders row i of a plan column: its text, which may span lines,
+// with other control characters escaped; NULL is an empty line.
+func planLine(arr arrow.Array, i int) string {
+	if arr.IsNull(i) {
+		return ""
+	}
+	var text string
+	switch a := arr.(type) {
+	case *array.String:
+		text = a.Value(i)
+	case *array.LargeString:
+		text = a.Value(i)
+	case *array.StringView:
+		text = a.Value(i)
+	default:
+		return formatCell(arr, i)
+	}
+	lines := strings.Split(strings.TrimRight(text, "\r\n"), "\n")
+	for k, l := range lines {
+		lines[k] = escapeControls(strings.TrimSuffix(l, "\r"))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func isNumeric(dt arrow.DataType) bool {
