@@ -257,17 +257,15 @@ func floatValue(v any) (float64, bool) {
 	return 0, false
 }
 
-// decimalValue converts v to a decimal of type dt: its own decimal128.Num,
-// decimal text, Go integers and floats. ok is false for other kinds of
+// decimalValue converts v to a decimal of type dt: decimal text, Go
+// integers and floats, checked against the precision, or a decimal128.Num,
+// the unscaled value as it is. ok is false for other kinds of
 // value; err reports a value that does not fit.
 func decimalValue(v any, dt *arrow.Decimal128Type) (n decimal128.Num, ok bool, err error) {
 	var text string
 	switch x := v.(type) {
 	case decimal128.Num:
-		if !x.FitsInPrecision(dt.Precision) {
-			return n, true, fmt.Errorf("%w: %s does not fit a %s column", ErrValue, x.ToString(dt.Scale), TypeName(dt))
-		}
-		return x, true, nil
+		return x, true, nil // the builder's own type: stored as it is
 	case string:
 		text = x
 	case uint64:

@@ -14,14 +14,15 @@
 // GoValue reads a value as a plain Go value: nil, bool, int64 (signed and
 // narrower unsigned integers), uint64, float64, string, []byte (a copy),
 // time.Time (dates, times and timestamps, in UTC) or, for decimals, the
-// exact decimal text. AppendValue takes those values back, and also each
-// builder's own Go type (int8, float32, arrow.Date32, arrow.Timestamp in
-// the column's unit, decimal128.Num, ...). AppendValue serves SQL literals
-// and bound parameters, so it is lenient where SQL is: text parses into
-// numbers, booleans, decimals, dates and timestamps, integers and floats
-// print into text, and a float stored in a REAL column rounds to float32.
-// It refuses an integer outside the column's range and a decimal that does
-// not fit its precision.
+// exact decimal text. AppendValue takes those values back. It serves SQL
+// literals and bound parameters, so it is lenient where SQL is: text parses
+// into numbers, booleans, decimals, dates and timestamps, integers and
+// floats print into text, and a float stored in a REAL column rounds to
+// float32. It refuses an integer outside the column's range and a decimal
+// that does not fit its precision. AppendValue also takes each builder's
+// own Go type (int8, float32, arrow.Date32, arrow.Timestamp in the column's
+// unit, decimal128.Num unscaled, ...) and stores it as it is: raw dates,
+// timestamps and decimals are not range-checked.
 //
 // # Column conversions
 //
