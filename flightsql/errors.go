@@ -10,6 +10,7 @@ import (
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
 )
@@ -56,7 +57,10 @@ func toStatus(err error) error {
 	case errors.Is(err, txn.ErrConflict), errors.Is(err, catalog.ErrVersionMismatch):
 		code = codes.Aborted
 	case errors.Is(err, ErrInvalid), errors.Is(err, catalog.ErrInvalid),
-		errors.Is(err, txn.ErrInvalid), errors.Is(err, mor.ErrInvalidFilter):
+		errors.Is(err, txn.ErrInvalid), errors.Is(err, mor.ErrInvalidFilter),
+		errors.Is(err, arrowconv.ErrValue), errors.Is(err, arrowconv.ErrType),
+		errors.Is(err, arrowconv.ErrLossy), errors.Is(err, arrowconv.ErrNull),
+		errors.Is(err, arrowconv.ErrMissingColumn):
 		code = codes.InvalidArgument
 	case errors.Is(err, context.Canceled):
 		code = codes.Canceled

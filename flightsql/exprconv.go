@@ -3,11 +3,11 @@ package flightsql
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
@@ -181,7 +181,7 @@ func constValue(e sqlparse.Expr, t arrow.DataType, params []any) (any, bool) {
 		case sqlparse.LitString:
 			return x.Text, true
 		case sqlparse.LitDate, sqlparse.LitTimestamp, sqlparse.LitTimestampTZ:
-			tm, err := parseTimeLiteral(x.Text)
+			tm, err := arrowconv.ParseTime(x.Text)
 			if err != nil {
 				return nil, false
 			}
@@ -212,24 +212,4 @@ func numberValue(text string, isInt bool, t arrow.DataType) (any, bool) {
 		return f, err == nil
 	}
 	return nil, false
-}
-
-// parseTimeLiteral parses the timestamp forms SQL literals use; without a
-// zone the time is UTC.
-func parseTimeLiteral(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	layouts := []string{
-		"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999Z07:00",
-		"2006-01-02 15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999-07",
-		"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999",
-		"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02",
-	}
-	var err error
-	for _, l := range layouts {
-		var t time.Time
-		if t, err = time.Parse(l, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, invalidf("%q is not a timestamp (use 'YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]')", s)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
 )
 
@@ -50,7 +51,7 @@ func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r fl
 
 	// Read everything first: a stream that fails midway commits nothing.
 	recs, err := readBatches(r, "the ingest stream")
-	defer releaseAll(recs)
+	defer arrowconv.ReleaseAll(recs)
 	if err != nil {
 		return 0, err
 	}
@@ -70,7 +71,7 @@ func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r fl
 			if _, err := s.cfg.Writer.Overwrite(ctx, tbl, txn.OverwriteOptions{}, recs...); err != nil {
 				return 0, err
 			}
-			return countRows(recs), nil
+			return arrowconv.CountRows(recs), nil
 		}
 		// A new shape: replace the table itself.
 		if _, err := s.cfg.Catalog.DropTable(ctx, ns, name); err != nil {
@@ -100,7 +101,7 @@ func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r fl
 	if _, err := s.cfg.Writer.Write(ctx, tbl, recs...); err != nil {
 		return 0, err
 	}
-	return countRows(recs), nil
+	return arrowconv.CountRows(recs), nil
 }
 
 func alreadyExists(ns, name string) error {

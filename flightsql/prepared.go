@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 )
 
 // Prepared statement handles are sealed like tickets: the statement, the
@@ -191,7 +192,7 @@ func (s *Server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.
 		return nil, toStatus(err)
 	}
 	recs, err := readBatches(r, "parameters")
-	defer releaseAll(recs)
+	defer arrowconv.ReleaseAll(recs)
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -276,7 +277,7 @@ func (s *Server) DoPutPreparedStatementUpdate(ctx context.Context, cmd flightsql
 		return 0, toStatus(err)
 	}
 	recs, err := readBatches(r, "parameters")
-	defer releaseAll(recs)
+	defer arrowconv.ReleaseAll(recs)
 	if err != nil {
 		return 0, toStatus(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql/schema_ref"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 )
 
 // JDBC type codes (java.sql.Types) of the SQL types the server speaks.
@@ -126,7 +126,7 @@ func withColumnMetadata(s *arrow.Schema, schemaName, tableName string) *arrow.Sc
 	for i, f := range s.Fields() {
 		b := flightsql.NewColumnMetadataBuilder().
 			CatalogName(catalogName).
-			TypeName(sqlparse.TypeName(f.Type)).
+			TypeName(arrowconv.TypeName(f.Type)).
 			IsAutoIncrement(false).
 			IsCaseSensitive(f.Type.ID() == arrow.STRING).
 			IsReadOnly(false).

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
 )
@@ -182,7 +183,7 @@ func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, schem
 		if err != nil {
 			return 0, err
 		}
-		defer releaseAll(recs)
+		defer arrowconv.ReleaseAll(recs)
 		spec.Schema = publicSchema(sch)
 		tbl, err := s.cfg.Catalog.CreateTable(ctx, spec)
 		if err != nil {
@@ -198,7 +199,7 @@ func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, schem
 			_, _ = s.cfg.Catalog.DropTable(ctx, ns, name)
 			return 0, err
 		}
-		return countRows(recs), nil
+		return arrowconv.CountRows(recs), nil
 	}
 	fields := make([]arrow.Field, len(x.Columns))
 	for i, c := range x.Columns {
@@ -234,7 +235,7 @@ func (s *Server) insert(ctx context.Context, x *sqlparse.Insert, schema string, 
 		return 0, err
 	}
 	var recs []arrow.RecordBatch
-	defer func() { releaseAll(recs) }()
+	defer func() { arrowconv.ReleaseAll(recs) }()
 	if x.Query != nil {
 		var args []any
 		if len(params) > 0 {
@@ -244,13 +245,13 @@ func (s *Server) insert(ctx context.Context, x *sqlparse.Insert, schema string, 
 		if err != nil {
 			return 0, err
 		}
-		defer releaseAll(res)
+		defer arrowconv.ReleaseAll(res)
 		if sch.NumFields() != len(target) {
 			return 0, invalidf("INSERT has %d target columns but the query returns %d", len(target), sch.NumFields())
 		}
 		for _, r := range res {
 			renamed := renameColumns(r, target)
-			c, err := castRecord(s.cfg.Allocator, renamed, target)
+			c, err := arrowconv.CastRecord(s.cfg.Allocator, renamed, target)
 			renamed.Release()
 			if err != nil {
 				return 0, err
@@ -264,7 +265,7 @@ func (s *Server) insert(ctx context.Context, x *sqlparse.Insert, schema string, 
 		}
 		recs = append(recs, rec)
 	}
-	n := countRows(recs)
+	n := arrowconv.CountRows(recs)
 	if n == 0 {
 		return 0, nil
 	}
@@ -327,7 +328,7 @@ func (s *Server) valuesRecord(ctx context.Context, target []arrow.Field, rows []
 				}
 			}
 			for i, v := range vals {
-				if err := appendValue(b.Field(i), v); err != nil {
+				if err := arrowconv.AppendValue(b.Field(i), v); err != nil {
 					return nil, invalidf("VALUES row %d, column %q: %v", ri+1, target[i].Name, err)
 				}
 			}
@@ -353,7 +354,7 @@ func (s *Server) evalRow(ctx context.Context, row []sqlparse.Expr, args []any) (
 	rec := rr.RecordBatch()
 	out := make([]any, rec.NumCols())
 	for i := range out {
-		if out[i], err = goValue(rec.Column(i), 0); err != nil {
+		if out[i], err = arrowconv.GoValue(rec.Column(i), 0); err != nil {
 			return nil, invalidf("VALUES: %v", err)
 		}
 	}
@@ -377,12 +378,12 @@ func (s *Server) runQuery(ctx context.Context, q *sqlparse.Query, schema string,
 	for _, tk := range p.tickets {
 		var b ticketBody
 		if err := s.unseal(tk, "ticket", &b); err != nil {
-			releaseAll(recs)
+			arrowconv.ReleaseAll(recs)
 			return nil, nil, err
 		}
 		rr, err := s.openTicket(ctx, &b)
 		if err != nil {
-			releaseAll(recs)
+			arrowconv.ReleaseAll(recs)
 			return nil, nil, err
 		}
 		for rr.Next() {
@@ -393,7 +394,7 @@ func (s *Server) runQuery(ctx context.Context, q *sqlparse.Query, schema string,
 		err = rr.Err()
 		rr.Release()
 		if err != nil {
-			releaseAll(recs)
+			arrowconv.ReleaseAll(recs)
 			return nil, nil, err
 		}
 	}
@@ -413,7 +414,7 @@ func (s *Server) paramsIPC(args []any) ([]byte, error) {
 	b := array.NewRecordBuilder(s.cfg.Allocator, arrow.NewSchema(fields, nil))
 	defer b.Release()
 	for i, a := range args {
-		if err := appendValue(b.Field(i), a); err != nil {
+		if err := arrowconv.AppendValue(b.Field(i), a); err != nil {
 			return nil, invalidf("parameter %d: %v", i+1, err)
 		}
 	}
@@ -544,7 +545,7 @@ func (s *Server) updateFunc(tbl *catalog.Table, set []sqlparse.Assignment, args 
 		for i, a := range set {
 			f, _ := fieldOf(tbl.Schema, a.Column)
 			target[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: f.Nullable}
-			exprs[i] = fmt.Sprintf("CAST((%s) AS %s) AS %s", a.Value.SQL(), sqlparse.TypeName(f.Type), quoteIdent(f.Name))
+			exprs[i] = fmt.Sprintf("CAST((%s) AS %s) AS %s", a.Value.SQL(), arrowconv.TypeName(f.Type), quoteIdent(f.Name))
 		}
 		pub := publicSchema(rows.Schema())
 		in := array.NewRecordBatch(pub, rows.Columns(), rows.NumRows())
@@ -561,9 +562,9 @@ func (s *Server) updateFunc(tbl *catalog.Table, set []sqlparse.Assignment, args 
 		}
 		defer out.Release()
 		var parts []arrow.RecordBatch
-		defer func() { releaseAll(parts) }()
+		defer func() { arrowconv.ReleaseAll(parts) }()
 		for out.Next() {
-			c, err := castRecord(s.cfg.Allocator, out.RecordBatch(), target)
+			c, err := arrowconv.CastRecord(s.cfg.Allocator, out.RecordBatch(), target)
 			if err != nil {
 				return nil, err
 			}
@@ -572,51 +573,6 @@ func (s *Server) updateFunc(tbl *catalog.Table, set []sqlparse.Assignment, args 
 		if err := out.Err(); err != nil {
 			return nil, err
 		}
-		return concatRecords(s, parts, target)
+		return arrowconv.ConcatRecords(s.cfg.Allocator, parts, arrow.NewSchema(target, nil))
 	}
-}
-
-// concatRecords joins batches of one schema into one.
-func concatRecords(s *Server, parts []arrow.RecordBatch, target []arrow.Field) (arrow.RecordBatch, error) {
-	fields := make([]arrow.Field, len(target))
-	for i, f := range target {
-		fields[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: true}
-	}
-	sch := arrow.NewSchema(fields, nil)
-	if len(parts) == 1 {
-		parts[0].Retain()
-		return parts[0], nil
-	}
-	cols := make([]arrow.Array, len(fields))
-	var n int64
-	for _, p := range parts {
-		n += p.NumRows()
-	}
-	for i := range cols {
-		arrs := make([]arrow.Array, len(parts))
-		for j, p := range parts {
-			arrs[j] = p.Column(i)
-		}
-		c, err := array.Concatenate(arrs, s.cfg.Allocator)
-		if err != nil {
-			return nil, err
-		}
-		defer c.Release()
-		cols[i] = c
-	}
-	return array.NewRecordBatch(sch, cols, n), nil
-}
-
-func releaseAll(recs []arrow.RecordBatch) {
-	for _, r := range recs {
-		r.Release()
-	}
-}
-
-func countRows(recs []arrow.RecordBatch) int64 {
-	var n int64
-	for _, r := range recs {
-		n += r.NumRows()
-	}
-	return n
 }

@@ -10,9 +10,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/float16"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 )
 
 // gatherTypes covers every typed kernel and several types of the generic
@@ -232,55 +233,12 @@ func buildRecord(mem memory.Allocator, schema *arrow.Schema, rows []row) arrow.R
 	defer b.Release()
 	for _, r := range rows {
 		for i, f := range schema.Fields() {
-			appendValue(b.Field(i), r[f.Name])
+			if err := arrowconv.AppendValue(b.Field(i), r[f.Name]); err != nil {
+				panic(err)
+			}
 		}
 	}
 	return b.NewRecordBatch()
-}
-
-func appendValue(b array.Builder, v any) {
-	if v == nil {
-		b.AppendNull()
-		return
-	}
-	switch b := b.(type) {
-	case *array.Int8Builder:
-		b.Append(v.(int8))
-	case *array.Int16Builder:
-		b.Append(v.(int16))
-	case *array.Int32Builder:
-		b.Append(v.(int32))
-	case *array.Int64Builder:
-		b.Append(v.(int64))
-	case *array.Uint8Builder:
-		b.Append(v.(uint8))
-	case *array.Uint16Builder:
-		b.Append(v.(uint16))
-	case *array.Uint32Builder:
-		b.Append(v.(uint32))
-	case *array.Uint64Builder:
-		b.Append(v.(uint64))
-	case *array.Float32Builder:
-		b.Append(v.(float32))
-	case *array.Float64Builder:
-		b.Append(v.(float64))
-	case *array.BooleanBuilder:
-		b.Append(v.(bool))
-	case *array.StringBuilder:
-		b.Append(v.(string))
-	case *array.LargeStringBuilder:
-		b.Append(v.(string))
-	case *array.BinaryBuilder:
-		b.Append(v.([]byte))
-	case *array.Date32Builder:
-		b.Append(v.(arrow.Date32))
-	case *array.TimestampBuilder:
-		b.Append(v.(arrow.Timestamp))
-	case *array.Decimal128Builder:
-		b.Append(v.(decimal128.Num))
-	default:
-		panic(fmt.Sprintf("appendValue: %T", b))
-	}
 }
 
 // cellValue returns the Go value of row i of arr (nil for null).

@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 )
 
 // keyTypeCases lists, per supported key type, distinct values in ascending
@@ -48,7 +50,9 @@ func buildArray(mem memory.Allocator, dt arrow.DataType, vals []any) arrow.Array
 	defer b.Release()
 	b.AppendNull() // sliced off below
 	for _, v := range vals {
-		appendValue(b, v)
+		if err := arrowconv.AppendValue(b, v); err != nil {
+			panic(err)
+		}
 	}
 	full := b.NewArray()
 	defer full.Release()

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
@@ -89,7 +90,7 @@ func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *
 			pf.Close()
 			return fail(fmt.Errorf("read %s: %w", f.Path, err))
 		}
-		run := closeWith(castReader(ctx, rr, arrow.NewSchema(want, nil), p.opts.Allocator), pf.Close)
+		run := closeWith(castReader(rr, arrow.NewSchema(want, nil), p.opts.Allocator), pf.Close)
 		if len(keyFilter) > 0 {
 			run = filterReader(ctx, run, And(keyFilter...), p.opts.Allocator)
 		}
@@ -170,7 +171,7 @@ func (p *Plan) openConcat(ctx context.Context, st lsio.Storage, t Task, schema *
 				pf.Close()
 				return nil, fmt.Errorf("read %s: %w", f.Path, err)
 			}
-			cur = closeWith(castReader(ctx, rr, schema, p.opts.Allocator), pf.Close)
+			cur = closeWith(castReader(rr, schema, p.opts.Allocator), pf.Close)
 		}
 	}
 	return newIterReader(schema, next, closeCur)
@@ -321,9 +322,10 @@ func filterRecord(ctx context.Context, rec arrow.RecordBatch, e Expr, mem memory
 }
 
 // castReader converts each record of in to schema: columns are matched by
-// name, cast when the stored type differs (a widened column), and filled
-// with NULL when missing (a column added after the file was written).
-func castReader(ctx context.Context, in array.RecordReader, schema *arrow.Schema, mem memory.Allocator) array.RecordReader {
+// name, converted under the policy of arrowconv.CastColumn when the stored
+// type differs (another encoding of the column's type), and filled with
+// NULL when missing (a column added after the file was written).
+func castReader(in array.RecordReader, schema *arrow.Schema, mem memory.Allocator) array.RecordReader {
 	same := in.Schema().NumFields() == schema.NumFields()
 	if same {
 		for i, f := range in.Schema().Fields() {
@@ -359,7 +361,7 @@ func castReader(ctx context.Context, in array.RecordReader, schema *arrow.Schema
 				cols[i] = rec.Column(idx[0])
 				cols[i].Retain()
 			default:
-				c, err := compute.CastArray(compute.WithAllocator(ctx, mem), rec.Column(idx[0]), compute.SafeCastOptions(f.Type))
+				c, err := arrowconv.CastColumn(mem, rec.Column(idx[0]), f.Type)
 				if err != nil {
 					release()
 					return nil, fmt.Errorf("cast column %s: %w", f.Name, err)

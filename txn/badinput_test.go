@@ -2,6 +2,7 @@ package txn
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -37,6 +38,10 @@ func TestBadWritesChangeNothing(t *testing.T) {
 		{"missing partition", schemaOf(idF), `[{"id": 2}]`, ErrInvalid, `lacks partition column "dt"`},
 		{"null in NOT NULL partition", schemaOf(idF, dtF), `[{"id": 2, "dt": null}]`, ErrInvalid, `NOT NULL column "dt" is NULL`},
 		{"narrowing", schemaOf(idF, dtF, field("score", arrow.BinaryTypes.String, true)), `[{"id": 2, "dt": "d", "score": "1.5"}]`, ErrInvalid, "score"},
+		{"overflowing key", schemaOf(field("id", arrow.PrimitiveTypes.Uint64, true), dtF),
+			`[{"id": 18446744073709551615, "dt": "d"}]`, ErrInvalid, `column "id"`},
+		{"inexact float", schemaOf(idF, dtF, field("score", arrow.PrimitiveTypes.Int64, true)),
+			`[{"id": 2, "dt": "d", "score": 9007199254740993}]`, ErrInvalid, `column "score"`},
 		{"reserved column", schemaOf(idF, dtF, field("_lakesoul_delete", arrow.FixedWidthTypes.Boolean, true)), `[{"id": 2, "dt": "d", "_lakesoul_delete": true}]`, ErrInvalid, "reserved"},
 	}
 	head, _ := e.cat.Head(e.ctx, tbl.ID)
@@ -60,13 +65,20 @@ func TestBadWritesChangeNothing(t *testing.T) {
 			}
 		})
 	}
-	// Safe widening is accepted: int32 keys into an int64 column.
-	rec := e.record(schemaOf(field("id", arrow.PrimitiveTypes.Int32, true), dtF), `[{"id": 7, "dt": "d"}]`)
-	defer rec.Release()
-	if _, err := e.w.Upsert(e.ctx, tbl, rec); err != nil {
-		t.Fatalf("int32 into int64: %v", err)
+	// Safe widening is accepted: int32 keys into an int64 column; so are
+	// other numeric types whose values all convert exactly.
+	for _, in := range []struct {
+		typ arrow.DataType
+		id  int
+	}{{arrow.PrimitiveTypes.Int32, 7}, {arrow.PrimitiveTypes.Float64, 8}} {
+		rec := e.record(schemaOf(field("id", in.typ, true), dtF), fmt.Sprintf(`[{"id": %d, "dt": "d"}]`, in.id))
+		_, err := e.w.Upsert(e.ctx, tbl, rec)
+		rec.Release()
+		if err != nil {
+			t.Fatalf("%s into int64: %v", in.typ, err)
+		}
 	}
-	equalRows(t, "rows", e.scan(tbl, latest(), mor.ScanOptions{Columns: []string{"id"}}), []string{"id=1", "id=7"})
+	equalRows(t, "rows", e.scan(tbl, latest(), mor.ScanOptions{Columns: []string{"id"}}), []string{"id=1", "id=7", "id=8"})
 }
 
 func TestBadTablesAndFilters(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
@@ -122,21 +123,22 @@ func (w *Writer) rewriteByKey(ctx context.Context, tbl *catalog.Table, plan *mor
 		}
 		if fn != nil {
 			updated, err := w.applyUpdate(ctx, tbl, recs, fn)
-			releaseAll(recs)
+			arrowconv.ReleaseAll(recs)
 			if err != nil {
 				releaseSpecs(specs)
 				return nil, 0, err
 			}
 			recs = updated
 		}
-		rec, err := concatRecords(recs, w.cfg.Allocator)
-		releaseAll(recs)
+		if arrowconv.CountRows(recs) == 0 {
+			arrowconv.ReleaseAll(recs)
+			continue
+		}
+		rec, err := arrowconv.ConcatRecords(w.cfg.Allocator, recs, nil)
+		arrowconv.ReleaseAll(recs)
 		if err != nil {
 			releaseSpecs(specs)
 			return nil, 0, err
-		}
-		if rec == nil {
-			continue
 		}
 		total += rec.NumRows()
 		spec := fileSpec{partition: t.Partition, bucket: t.Bucket, rec: rec}
@@ -168,7 +170,7 @@ func (w *Writer) readTask(ctx context.Context, plan *mor.Plan, t mor.Task) ([]ar
 		recs = append(recs, r)
 	}
 	if err := rr.Err(); err != nil {
-		releaseAll(recs)
+		arrowconv.ReleaseAll(recs)
 		return nil, err
 	}
 	return recs, nil
@@ -181,13 +183,13 @@ func (w *Writer) applyUpdate(ctx context.Context, tbl *catalog.Table, recs []arr
 	for _, r := range recs {
 		nv, err := fn(ctx, r)
 		if err != nil {
-			releaseAll(out)
+			arrowconv.ReleaseAll(out)
 			return nil, err
 		}
-		merged, err := overlay(ctx, tbl, r, nv, w.cfg.Allocator)
+		merged, err := overlay(tbl, r, nv, w.cfg.Allocator)
 		nv.Release()
 		if err != nil {
-			releaseAll(out)
+			arrowconv.ReleaseAll(out)
 			return nil, err
 		}
 		out = append(out, merged)
@@ -197,7 +199,7 @@ func (w *Writer) applyUpdate(ctx context.Context, tbl *catalog.Table, recs []arr
 
 // overlay replaces the columns of rows by those of nv (same row count),
 // cast to the table's types.
-func overlay(ctx context.Context, tbl *catalog.Table, rows, nv arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+func overlay(tbl *catalog.Table, rows, nv arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
 	if nv.NumRows() != rows.NumRows() {
 		return nil, fmt.Errorf("%w: update returned %d rows for %d", ErrInvalid, nv.NumRows(), rows.NumRows())
 	}
@@ -214,12 +216,12 @@ func overlay(ctx context.Context, tbl *catalog.Table, rows, nv arrow.RecordBatch
 		if len(idx) == 0 || !ok {
 			return nil, fmt.Errorf("%w: table %s.%s has no column %q", ErrInvalid, tbl.Namespace, tbl.Name, f.Name)
 		}
-		if !castable(f.Type, tf[0].Type) {
+		if !arrowconv.Castable(f.Type, tf[0].Type) {
 			return nil, fmt.Errorf("%w: column %q is %s in the table but the update gives %s", ErrInvalid, f.Name, tf[0].Type, f.Type)
 		}
-		c, err := castColumn(ctx, nv.Column(i), tf[0], mem)
+		c, err := arrowconv.CastColumn(mem, nv.Column(i), tf[0].Type)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: column %q: %w", ErrInvalid, f.Name, err)
 		}
 		owned = append(owned, c)
 		if !tf[0].Nullable && c.NullN() > 0 {
@@ -261,12 +263,12 @@ func (w *Writer) copyOnWrite(ctx context.Context, snap *catalog.Snapshot, plan *
 			for _, r := range recs {
 				mask, err := mor.Matches(filter, r)
 				if err != nil {
-					releaseAll(recs, keep)
+					arrowconv.ReleaseAll(recs, keep)
 					return fail(fmt.Errorf("%w: %v", ErrInvalid, err))
 				}
 				hit, miss, err := split(ctx, r, mask, w.cfg.Allocator)
 				if err != nil {
-					releaseAll(recs, keep)
+					arrowconv.ReleaseAll(recs, keep)
 					return fail(err)
 				}
 				matched += hit.NumRows()
@@ -275,28 +277,30 @@ func (w *Writer) copyOnWrite(ctx context.Context, snap *catalog.Snapshot, plan *
 					up, err := w.applyUpdate(ctx, tbl, []arrow.RecordBatch{hit}, fn)
 					if err != nil {
 						hit.Release()
-						releaseAll(recs, keep)
+						arrowconv.ReleaseAll(recs, keep)
 						return fail(err)
 					}
 					keep = append(keep, up...)
 				}
 				hit.Release()
 			}
-			releaseAll(recs)
+			arrowconv.ReleaseAll(recs)
 			if matched == 0 {
-				releaseAll(keep)
+				arrowconv.ReleaseAll(keep)
 				continue
 			}
 			total += matched
 			removed = append(removed, f)
-			rec, err := concatRecords(keep, w.cfg.Allocator)
-			releaseAll(keep)
+			if arrowconv.CountRows(keep) == 0 {
+				arrowconv.ReleaseAll(keep)
+				continue
+			}
+			rec, err := arrowconv.ConcatRecords(w.cfg.Allocator, keep, nil)
+			arrowconv.ReleaseAll(keep)
 			if err != nil {
 				return fail(err)
 			}
-			if rec != nil {
-				specs = append(specs, fileSpec{partition: f.Partition, bucket: f.Bucket, rec: rec})
-			}
+			specs = append(specs, fileSpec{partition: f.Partition, bucket: f.Bucket, rec: rec})
 		}
 	}
 	return specs, removed, total, nil
@@ -327,48 +331,4 @@ func split(ctx context.Context, rec arrow.RecordBatch, mask []bool, mem memory.A
 		return nil, nil, err
 	}
 	return hit, miss, nil
-}
-
-// concatRecords joins records of one schema; nil when they hold no rows.
-func concatRecords(recs []arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
-	var rows int64
-	for _, r := range recs {
-		rows += r.NumRows()
-	}
-	if rows == 0 {
-		return nil, nil
-	}
-	if len(recs) == 1 {
-		recs[0].Retain()
-		return recs[0], nil
-	}
-	schema := recs[0].Schema()
-	cols := make([]arrow.Array, schema.NumFields())
-	for i := range cols {
-		parts := make([]arrow.Array, len(recs))
-		for j, r := range recs {
-			parts[j] = r.Column(i)
-		}
-		c, err := array.Concatenate(parts, mem)
-		if err != nil {
-			for _, c := range cols[:i] {
-				c.Release()
-			}
-			return nil, err
-		}
-		cols[i] = c
-	}
-	out := array.NewRecordBatch(schema, cols, rows)
-	for _, c := range cols {
-		c.Release()
-	}
-	return out, nil
-}
-
-func releaseAll(lists ...[]arrow.RecordBatch) {
-	for _, l := range lists {
-		for _, r := range l {
-			r.Release()
-		}
-	}
 }

@@ -103,7 +103,7 @@ func (w *Writer) blindWrite(ctx context.Context, tbl *catalog.Table, op catalog.
 // files complete. On error the files already written are removed.
 func (w *Writer) writeRows(ctx context.Context, tbl *catalog.Table, recs []arrow.RecordBatch, kind writeKind) ([]catalog.DataFile, error) {
 	mem := w.cfg.Allocator
-	rec, err := conform(ctx, tbl, recs, kind, mem)
+	rec, err := conform(tbl, recs, kind, mem)
 	if err != nil {
 		return nil, err
 	}

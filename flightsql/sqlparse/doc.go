@@ -14,8 +14,9 @@
 //     FROM-first, TABLE, DESCRIBE query, SUMMARIZE, other SHOW forms);
 //   - the expression AST used by WHERE, SET and VALUES, and its rendering
 //     back to SQL (Expr.SQL) in a form that DuckDB and PostgreSQL both read;
-//   - the mapping between SQL type names and Arrow types (ParseType,
-//     TypeName);
+//   - the mapping from SQL type names to Arrow types (ParseType; the
+//     reverse, internal/arrowconv.TypeName, is shared with the other
+//     layers);
 //   - finding the stored-table references of a query, with their
 //     FOR VERSION AS OF / FOR TIMESTAMP AS OF clauses, and rewriting them
 //     (Query.Rewrite), and recognising the plain single-table scans the
@@ -170,10 +171,11 @@
 //	TIMESTAMPTZ, TIMESTAMP WITH TIME ZONE           Timestamp(us, "UTC")
 //	BINARY, VARBINARY, BLOB, BYTEA                  Binary
 //
-// TypeName goes the other way and returns the canonical name of each row
-// (BOOLEAN, TINYINT, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE, DECIMAL(p,s),
-// VARCHAR, DATE, TIMESTAMP, TIMESTAMP WITH TIME ZONE, VARBINARY), so that
-// ParseType(TypeName(t)) is t for every type above.
+// arrowconv.TypeName goes the other way and returns the canonical name of
+// each row (BOOLEAN, TINYINT, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE,
+// DECIMAL(p,s), VARCHAR, DATE, TIMESTAMP, TIMESTAMP WITH TIME ZONE,
+// VARBINARY), so that ParseType(arrowconv.TypeName(t)) is t for every type
+// above.
 //
 // # Literals and parameters
 //

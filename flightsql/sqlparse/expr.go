@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 )
 
 // Expr is an expression of a WHERE clause, SET value or VALUES item.
@@ -326,7 +328,7 @@ func (e *Func) SQL() string {
 func (e *Cast) SQL() string {
 	name := e.TypeName
 	if name == "" {
-		name = TypeName(e.Type)
+		name = arrowconv.TypeName(e.Type)
 	}
 	return "CAST(" + e.X.SQL() + " AS " + name + ")"
 }
