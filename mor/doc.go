@@ -9,16 +9,26 @@
 // which is what makes buckets the unit of parallelism and of Flight
 // endpoints.
 //
+// A plan can be carried to another process and rebuilt there without
+// planning again: PlanTasks rebuilds it over the tasks NewPlan chose,
+// validating the options the same way but pruning nothing, and
+// MarshalExpr and UnmarshalExpr (exprcodec.go) carry the filter as JSON,
+// every literal keeping its Go type (an int becomes an int64). For EXPLAIN, a plan reports the
+// conjuncts it uses below the merge (BelowMerge), those only merged rows
+// can decide (AboveMerge), and how many row groups the former leave
+// (RowGroups).
+//
 // Within a task the files are sorted runs ordered by Seq; the merge engine
 // (merge.go) combines them by primary key, newest run winning column by
 // column, honouring partial-column files, merge operators and delete
 // markers.
 //
 // Invariants:
-//   - only predicates on primary-key columns are used below the merge, and
-//     only to skip whole buckets, files or row groups, never to drop rows:
-//     the full filter is evaluated on merged rows, so an older version of a
-//     row can never leak out after a newer one stopped matching;
+//   - only predicates on primary-key columns are used below the merge: to
+//     skip whole buckets, files or row groups, and to drop rows of each run,
+//     which keeps or drops every version of a key alike. The full filter is
+//     evaluated on merged rows, so an older version of a row can never leak
+//     out after a newer one stopped matching;
 //   - a scan holds at most a bounded number of batches per task in flight,
 //     however large the table.
 package mor

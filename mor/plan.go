@@ -2,6 +2,7 @@ package mor
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -76,7 +77,7 @@ type Plan struct {
 	Snapshot *catalog.Snapshot
 	// Schema is the schema of the records the plan yields.
 	Schema *arrow.Schema
-	// Tasks in (partition, bucket) order.
+	// Tasks in (partition, bucket) order (for PlanTasks, in the order given).
 	Tasks []Task
 
 	opts       ScanOptions
@@ -96,8 +97,42 @@ type PruneStats struct {
 // Stats reports what the planner pruned.
 func (p *Plan) Stats() PruneStats { return p.stats }
 
-// NewPlan validates opts against the snapshot's schema and prunes its files.
+// NewPlan validates opts against the snapshot's schema and prunes its files
+// into tasks.
 func NewPlan(snap *catalog.Snapshot, opts ScanOptions) (*Plan, error) {
+	if snap == nil || snap.Table == nil {
+		return nil, errors.New("mor: NewPlan needs a snapshot of a table")
+	}
+	p, err := newPlan(snap, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.prune(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// PlanTasks builds a plan over exactly the given tasks of version of tbl:
+// tasks a previous NewPlan produced, typically carried to another process.
+// opts are validated as NewPlan validates them, but nothing is pruned: each
+// task's Files are read as given, in the given order (sorted by Seq). The
+// plan's Snapshot has no Files and its Stats are zero.
+func PlanTasks(tbl *catalog.Table, version int64, opts ScanOptions, tasks []Task) (*Plan, error) {
+	if tbl == nil {
+		return nil, errors.New("mor: PlanTasks needs a table")
+	}
+	p, err := newPlan(&catalog.Snapshot{Table: tbl, Version: version}, opts)
+	if err != nil {
+		return nil, err
+	}
+	p.Tasks = slices.Clone(tasks)
+	return p, nil
+}
+
+// newPlan validates opts against the snapshot's schema and derives what
+// every read of the plan needs, leaving Tasks empty.
+func newPlan(snap *catalog.Snapshot, opts ScanOptions) (*Plan, error) {
 	opts.setDefaults()
 	tbl := snap.Table
 	schema := tbl.Schema
@@ -137,22 +172,18 @@ func NewPlan(snap *catalog.Snapshot, opts ScanOptions) (*Plan, error) {
 			readFields = append(readFields, f)
 		}
 	}
-	p := &Plan{
-		Snapshot:   snap,
-		Schema:     arrow.NewSchema(outFields, nil),
-		opts:       opts,
-		readSchema: arrow.NewSchema(readFields, nil),
-	}
 	ops, err := MergeOpsOf(tbl)
 	if err != nil {
 		return nil, err
 	}
-	p.mergeOps = ops
-	p.keyConj = pushableConjuncts(opts.Filter, tbl)
-	if err := p.prune(); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return &Plan{
+		Snapshot:   snap,
+		Schema:     arrow.NewSchema(outFields, nil),
+		opts:       opts,
+		readSchema: arrow.NewSchema(readFields, nil),
+		mergeOps:   ops,
+		keyConj:    pushableConjuncts(opts.Filter, tbl),
+	}, nil
 }
 
 // MergeOpsOf reads the per-column merge operators from table properties.
@@ -176,11 +207,16 @@ func MergeOpsOf(tbl *catalog.Table) (map[string]MergeOp, error) {
 func pushableConjuncts(filter Expr, tbl *catalog.Table) []Expr {
 	var out []Expr
 	for _, c := range Conjuncts(filter) {
-		if len(tbl.PrimaryKey) == 0 || allIn(Columns(c), tbl.PrimaryKey) {
+		if pushable(c, tbl) {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// pushable reports whether conjunct c may be used below the merge.
+func pushable(c Expr, tbl *catalog.Table) bool {
+	return len(tbl.PrimaryKey) == 0 || allIn(Columns(c), tbl.PrimaryKey)
 }
 
 func allIn(cols, set []string) bool {
@@ -195,7 +231,6 @@ func allIn(cols, set []string) bool {
 // prune groups the snapshot's files into tasks, dropping what the filter
 // rules out.
 func (p *Plan) prune() error {
-	tbl := p.Snapshot.Table
 	keepPart, err := p.partitionFilter()
 	if err != nil {
 		return err
@@ -238,7 +273,6 @@ func (p *Plan) prune() error {
 		}
 	}
 	p.Tasks = tasks
-	_ = tbl
 	return nil
 }
 
