@@ -9,29 +9,45 @@
 //
 // # Queries
 //
-// SQL is parsed by the sqlparse subpackage. A plain scan (one table, a
-// column list or *, a WHERE the table store evaluates, LIMIT) runs on the
-// native path: mor plans it, and GetFlightInfo returns one endpoint per
+// The query path is split by job:
+//   - sqlparse parses SQL;
+//   - plan (package) resolves table references through this package's
+//     resolver (resolve.go: stored tables at a pinned snapshot, t$history,
+//     information_schema, stored views) and returns a native scan plan or a
+//     DuckDB plan; lowering SQL to table-store predicates lives there;
+//   - duck (package) runs DuckDB over record streams;
+//   - this package decodes requests, plans (query.go), seals the plan into
+//     tickets (ticket.go), and on DoGet executes exactly what the ticket
+//     says (exec.go) and streams it.
+//
+// Statement kinds dispatch through two tables in statements.go: those that
+// return rows (SELECT-like queries, EXPLAIN, SHOW, DESCRIBE) and those that
+// change something (DDL, DML, TRUNCATE, views, USE).
+//
+// A plain scan (one table, a column list or *, a WHERE the table store
+// evaluates, LIMIT) runs natively: GetFlightInfo returns one endpoint per
 // (partition, bucket) task group, fewer for the JDBC driver, which opens
 // every endpoint at once. Everything else runs in an embedded in-memory
-// DuckDB (duck.go) that loads each referenced table from a merge-on-read
-// scan of its pinned snapshot, narrowed to the columns the query may name
-// and filtered by the WHERE conjuncts the table store evaluates
-// (duckquery.go); `t$history` tables are loaded the same way. Tables are
-// copied into DuckDB temporary tables rather than scanned as Arrow views
-// because DuckDB's C API hands its Arrow producers no projection or
-// filter, yet expects projected, filtered streams back.
-// Either way, a result stream joins runs of small batches, such as one per
-// file of a table written by many small commits, into batches of up to
-// BatchRows (at least 64Ki) rows (coalesce.go); big batches pass through
-// as they are.
+// DuckDB that loads each referenced table from a merge-on-read scan of its
+// pinned snapshot, narrowed to the columns the query may name and filtered
+// by the WHERE conjuncts the table store evaluates. Tables are copied into
+// DuckDB temporary tables rather than scanned as Arrow views because
+// DuckDB's C API hands its Arrow producers no projection or filter, yet
+// expects projected, filtered streams back. information_schema, SHOW and
+// DESCRIBE answer from the catalog, and version(), current_schema() and
+// current_catalog() from the server.
+// A result stream joins runs of small batches, such as one per file of a
+// table written by many small commits, into batches of up to BatchRows (at
+// least 64Ki) rows (coalesce.go); big batches pass through as they are.
 //
 // # Statelessness
 //
-// The service keeps no per-client state. A ticket is the statement, the
-// session schema, the snapshot version pinned for every table reference,
-// the tasks of its endpoint and the bound parameters, sealed with
-// HMAC-SHA256 (ticket.go); a prepared statement handle is sealed the same
+// The service keeps no per-client state. A ticket is its part of the plan:
+// for a native scan the table definition at the pinned version, columns,
+// predicate, limit and its tasks with their files; for DuckDB the
+// statements, the pinned version, columns and predicate of every table
+// they read, and the bound parameters; sealed with HMAC-SHA256
+// (ticket.go); a prepared statement handle is sealed the same
 // way and binding parameters returns a new handle; session options travel
 // in a cookie. Any replica that shares the secret serves any call, and a
 // ticket reads the same snapshot however many commits happen before it is

@@ -9,6 +9,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/duck"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
@@ -56,7 +58,8 @@ func toStatus(err error) error {
 		code = codes.FailedPrecondition
 	case errors.Is(err, txn.ErrConflict), errors.Is(err, catalog.ErrVersionMismatch):
 		code = codes.Aborted
-	case errors.Is(err, ErrInvalid), errors.Is(err, catalog.ErrInvalid),
+	case errors.Is(err, ErrInvalid), errors.Is(err, plan.ErrInvalid), errors.Is(err, duck.ErrInvalid),
+		errors.Is(err, catalog.ErrInvalid),
 		errors.Is(err, txn.ErrInvalid), errors.Is(err, mor.ErrInvalidFilter),
 		errors.Is(err, arrowconv.ErrValue), errors.Is(err, arrowconv.ErrType),
 		errors.Is(err, arrowconv.ErrLossy), errors.Is(err, arrowconv.ErrNull),

@@ -13,10 +13,14 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 )
 
-// tableType is the only table type: every table is a LakeSoul table.
-const tableType = "TABLE"
+// The table types: LakeSoul tables and stored views.
+const (
+	tableType = "TABLE"
+	viewType  = "VIEW"
+)
 
 // metadataInfo is the FlightInfo of a metadata command: one endpoint whose
 // ticket is the command itself, as the flightsql base routes them.
@@ -39,11 +43,13 @@ func oneRecord(rec arrow.RecordBatch) (*arrow.Schema, <-chan flight.StreamChunk,
 	return rec.Schema(), ch, nil
 }
 
-// oneString streams a one-row, one-string-column result.
-func (s *Server) oneString(sc *arrow.Schema, v string) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+// strings answers a one-column result of the given strings.
+func (s *Server) strings(sc *arrow.Schema, vs ...string) (*arrow.Schema, <-chan flight.StreamChunk, error) {
 	b := array.NewRecordBuilder(s.cfg.Allocator, sc)
 	defer b.Release()
-	b.Field(0).(*array.StringBuilder).Append(v)
+	for _, v := range vs {
+		b.Field(0).(*array.StringBuilder).Append(v)
+	}
 	return oneRecord(b.NewRecordBatch())
 }
 
@@ -59,7 +65,7 @@ func (s *Server) GetFlightInfoCatalogs(_ context.Context, desc *flight.FlightDes
 
 // DoGetCatalogs lists the one catalog.
 func (s *Server) DoGetCatalogs(context.Context) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	return s.oneString(schema_ref.Catalogs, catalogName)
+	return s.strings(schema_ref.Catalogs, catalogName)
 }
 
 // GetFlightInfoSchemas describes the schema listing.
@@ -104,35 +110,40 @@ func (s *Server) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arr
 	}
 	b := array.NewRecordBuilder(s.cfg.Allocator, rs)
 	defer b.Release()
-	typeOK := len(cmd.GetTableTypes()) == 0
-	for _, t := range cmd.GetTableTypes() {
-		typeOK = typeOK || strings.EqualFold(t, tableType)
+	wantType := func(t string) bool {
+		if len(cmd.GetTableTypes()) == 0 {
+			return true
+		}
+		for _, want := range cmd.GetTableTypes() {
+			if strings.EqualFold(want, t) {
+				return true
+			}
+		}
+		return false
 	}
-	if catalogMatches(cmd.GetCatalog()) && typeOK {
-		nss, err := s.cfg.Catalog.ListNamespaces(ctx)
+	if catalogMatches(cmd.GetCatalog()) {
+		rels, err := s.relations(ctx, cmd.GetDBSchemaFilterPattern(), cmd.GetTableNameFilterPattern())
 		if err != nil {
 			return nil, nil, toStatus(err)
 		}
-		for _, ns := range nss {
-			if !likeMatch(cmd.GetDBSchemaFilterPattern(), ns.Name) {
+		for _, r := range rels {
+			if !wantType(r.typeName()) {
 				continue
 			}
-			tables, err := s.cfg.Catalog.ListTables(ctx, ns.Name)
-			if err != nil {
-				return nil, nil, toStatus(err)
+			var ser []byte
+			if cmd.GetIncludeSchema() {
+				sch, err := s.schemaOfRelation(ctx, r)
+				if err != nil {
+					continue // a view that no longer plans is not listed with columns
+				}
+				ser = flight.SerializeSchema(withColumnMetadata(sch, r.Namespace, r.Name), s.cfg.Allocator)
 			}
-			for _, t := range tables {
-				if !likeMatch(cmd.GetTableNameFilterPattern(), t.Name) {
-					continue
-				}
-				b.Field(0).(*array.StringBuilder).Append(catalogName)
-				b.Field(1).(*array.StringBuilder).Append(t.Namespace)
-				b.Field(2).(*array.StringBuilder).Append(t.Name)
-				b.Field(3).(*array.StringBuilder).Append(tableType)
-				if cmd.GetIncludeSchema() {
-					sch := withColumnMetadata(publicSchema(t.Schema), t.Namespace, t.Name)
-					b.Field(4).(*array.BinaryBuilder).Append(flight.SerializeSchema(sch, s.cfg.Allocator))
-				}
+			b.Field(0).(*array.StringBuilder).Append(catalogName)
+			b.Field(1).(*array.StringBuilder).Append(r.Namespace)
+			b.Field(2).(*array.StringBuilder).Append(r.Name)
+			b.Field(3).(*array.StringBuilder).Append(r.typeName())
+			if cmd.GetIncludeSchema() {
+				b.Field(4).(*array.BinaryBuilder).Append(ser)
 			}
 		}
 	}
@@ -146,7 +157,7 @@ func (s *Server) GetFlightInfoTableTypes(_ context.Context, desc *flight.FlightD
 
 // DoGetTableTypes lists the table types.
 func (s *Server) DoGetTableTypes(context.Context) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	return s.oneString(schema_ref.TableTypes, tableType)
+	return s.strings(schema_ref.TableTypes, tableType, viewType)
 }
 
 // GetFlightInfoPrimaryKeys describes a primary key listing.
@@ -227,12 +238,15 @@ func (s *Server) emptyRecord(sc *arrow.Schema) (*arrow.Schema, <-chan flight.Str
 
 // publicSchema is a table schema as clients see it: without the internal
 // field id metadata.
-func publicSchema(s *arrow.Schema) *arrow.Schema {
-	fields := make([]arrow.Field, s.NumFields())
-	for i, f := range s.Fields() {
-		fields[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: f.Nullable}
+func publicSchema(s *arrow.Schema) *arrow.Schema { return plan.PublicSchema(s) }
+
+// fieldOf returns the field of s called name, if there is exactly one.
+func fieldOf(s *arrow.Schema, name string) (arrow.Field, bool) {
+	idx := s.FieldIndices(name)
+	if len(idx) != 1 {
+		return arrow.Field{}, false
 	}
-	return arrow.NewSchema(fields, nil)
+	return s.Field(idx[0]), true
 }
 
 func isNotFound(err error) bool { return err != nil && errors.Is(err, catalog.ErrNotFound) }

@@ -94,7 +94,7 @@ func TestMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRows(t, readOne(t, c, info, schema_ref.TableTypes), []any{"TABLE"})
+	wantRows(t, readOne(t, c, info, schema_ref.TableTypes), []any{"TABLE"}, []any{"VIEW"})
 
 	sales := "sales"
 	info, err = c.GetPrimaryKeys(ctx, flightsql.TableRef{DBSchema: &sales, Table: "orders"})

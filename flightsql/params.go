@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 )
 
 // paramRows is a set of bound parameter rows: row r's value of parameter i
@@ -17,24 +18,16 @@ type paramRows [][]any
 
 // encodeParams serialises parameter batches as one Arrow IPC stream.
 func encodeParams(mem memory.Allocator, recs []arrow.RecordBatch) ([]byte, error) {
-	if len(recs) == 0 {
-		return nil, nil
+	b, err := encodeIPC(mem, recs)
+	if err != nil {
+		return nil, invalidf("parameters: %v", err)
 	}
-	var buf bytes.Buffer
-	w := ipc.NewWriter(&buf, ipc.WithSchema(recs[0].Schema()), ipc.WithAllocator(mem))
-	for _, r := range recs {
-		if err := w.Write(r); err != nil {
-			return nil, invalidf("parameters: %v", err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
-// decodeParams reads parameter rows from an IPC stream.
-func decodeParams(mem memory.Allocator, b []byte) (paramRows, error) {
+// decodeParams reads parameter rows from an IPC stream, with the Arrow
+// types they were bound with; nil for no parameters.
+func decodeParams(mem memory.Allocator, b []byte) (*plan.Params, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -43,7 +36,10 @@ func decodeParams(mem memory.Allocator, b []byte) (paramRows, error) {
 		return nil, invalidf("parameters: %v", err)
 	}
 	defer r.Release()
-	var rows paramRows
+	out := &plan.Params{}
+	for _, f := range r.Schema().Fields() {
+		out.Types = append(out.Types, f.Type)
+	}
 	for r.Next() {
 		rec := r.RecordBatch()
 		for i := 0; i < int(rec.NumRows()); i++ {
@@ -55,8 +51,19 @@ func decodeParams(mem memory.Allocator, b []byte) (paramRows, error) {
 				}
 				row[c] = v
 			}
-			rows = append(rows, row)
+			out.Rows = append(out.Rows, row)
 		}
 	}
-	return rows, r.Err()
+	if err := r.Err(); err != nil {
+		return nil, invalidf("parameters: %v", err)
+	}
+	return out, nil
+}
+
+// rowsOf returns the rows of bound parameters (nil for none).
+func rowsOf(p *plan.Params) paramRows {
+	if p == nil {
+		return nil
+	}
+	return p.Rows
 }

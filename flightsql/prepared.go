@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 )
@@ -31,9 +32,9 @@ func (s *Server) CreatePreparedStatement(ctx context.Context, req flightsql.Acti
 		return res, toStatus(err)
 	}
 	isUpdate := true
-	if q, ok := st.(*sqlparse.Query); ok {
+	if isQuery(st) {
 		isUpdate = false
-		p, err := s.planQuery(ctx, q, h.Schema, nil, true)
+		p, err := s.planStatement(ctx, st, queryEnv{schema: h.Schema, schemaOnly: true})
 		if err != nil {
 			return res, toStatus(err)
 		}
@@ -89,12 +90,15 @@ func (s *Server) paramSchema(ctx context.Context, st sqlparse.Statement, schema 
 			}
 		}
 	case *sqlparse.Query:
-		if dt, err := s.duckParamTypes(ctx, x, schema); err == nil {
-			copy(types, dt)
+		if p, err := s.buildPlan(ctx, x, queryEnv{schema: schema}); err == nil && p.Duck != nil {
+			run := p.Duck.Runs[0]
+			if dt, err := s.duck.ParamTypes(ctx, run.SQL, s.duckTables(ctx, run.Reads), n); err == nil {
+				copy(types, dt)
+			}
 		}
 		if x.Simple != nil {
-			if r, err := s.resolveRef(ctx, x.Simple.Table, schema); err == nil && r.snap != nil {
-				tableSchema, where = r.snap.Table.Schema, x.Simple.Where
+			if src, err := (resolver{s}).Resolve(ctx, x.Simple.Table, schema); err == nil && src.Kind == plan.SourceTable {
+				tableSchema, where = src.Snapshot.Table.Schema, x.Simple.Where
 			}
 		}
 	}
@@ -115,7 +119,7 @@ func (s *Server) paramSchema(ctx context.Context, st sqlparse.Statement, schema 
 // typeParams types parameters compared with a column in e.
 func typeParams(e sqlparse.Expr, sch *arrow.Schema, types []arrow.DataType) {
 	set := func(col sqlparse.Expr, p sqlparse.Expr) {
-		c, ok := columnOf(col, sch)
+		c, ok := plan.ColumnOf(col, sch)
 		pp, isParam := p.(*sqlparse.Param)
 		if ok && isParam && pp.Index < len(types) {
 			f, _ := fieldOf(sch, c)
@@ -153,7 +157,7 @@ func (s *Server) openHandle(b []byte) (*handleBody, error) {
 }
 
 // openPreparedQuery checks a handle and parses its query.
-func (s *Server) openPreparedQuery(b []byte) (*handleBody, *sqlparse.Query, error) {
+func (s *Server) openPreparedQuery(b []byte) (*handleBody, sqlparse.Statement, error) {
 	h, err := s.openHandle(b)
 	if err != nil {
 		return nil, nil, err
@@ -211,10 +215,14 @@ func (s *Server) GetFlightInfoPreparedStatement(ctx context.Context, cmd flights
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	if q.Params > 0 && len(h.Params) == 0 {
-		return nil, toStatus(invalidf("the statement has %d parameters and none were bound", q.Params))
+	if n := sqlparse.NumParams(q); n > 0 && len(h.Params) == 0 {
+		return nil, toStatus(invalidf("the statement has %d parameters and none were bound", n))
 	}
-	p, err := s.planQuery(ctx, q, h.Schema, h.Params, false)
+	env, err := s.preparedEnv(h)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	p, err := s.planStatement(ctx, q, env)
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -228,7 +236,12 @@ func (s *Server) GetSchemaPreparedStatement(ctx context.Context, cmd flightsql.P
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	p, err := s.planQuery(ctx, q, h.Schema, h.Params, true)
+	env, err := s.preparedEnv(h)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	env.schemaOnly = true
+	p, err := s.planStatement(ctx, q, env)
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -253,9 +266,21 @@ func (s *Server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.Prepa
 	if err != nil {
 		return nil, nil, toStatus(err)
 	}
-	recs, sch, err := s.runQuery(ctx, q, h.Schema, nil)
+	env, err := s.preparedEnv(h)
 	if err != nil {
 		return nil, nil, toStatus(err)
+	}
+	p, err := s.planStatement(ctx, q, env)
+	if err != nil {
+		return nil, nil, toStatus(err)
+	}
+	recs, err := s.readAll(ctx, p)
+	if err != nil {
+		return nil, nil, toStatus(err)
+	}
+	sch := p.schema
+	if len(recs) > 0 {
+		sch = recs[0].Schema()
 	}
 	ch := make(chan flight.StreamChunk, len(recs))
 	for _, r := range recs {
@@ -281,26 +306,32 @@ func (s *Server) DoPutPreparedStatementUpdate(ctx context.Context, cmd flightsql
 	if err != nil {
 		return 0, toStatus(err)
 	}
-	var rows paramRows
+	b := h.Params
 	if len(recs) > 0 {
-		b, err := encodeParams(s.cfg.Allocator, recs)
-		if err != nil {
-			return 0, toStatus(err)
-		}
-		if rows, err = decodeParams(s.cfg.Allocator, b); err != nil {
-			return 0, toStatus(err)
-		}
-	} else if len(h.Params) > 0 {
-		if rows, err = decodeParams(s.cfg.Allocator, h.Params); err != nil {
+		if b, err = encodeParams(s.cfg.Allocator, recs); err != nil {
 			return 0, toStatus(err)
 		}
 	}
+	bound, err := decodeParams(s.cfg.Allocator, b)
+	if err != nil {
+		return 0, toStatus(err)
+	}
+	rows := rowsOf(bound)
 	if sqlparse.NumParams(st) == 0 && len(rows) > 0 {
 		rows = nil
 	}
 	ctx = withSchema(ctx, h.Schema)
 	n, err := s.execUpdate(ctx, st, rows)
 	return n, toStatus(err)
+}
+
+// preparedEnv is the planning environment of a prepared statement handle.
+func (s *Server) preparedEnv(h *handleBody) (queryEnv, error) {
+	params, err := decodeParams(s.cfg.Allocator, h.Params)
+	if err != nil {
+		return queryEnv{}, err
+	}
+	return queryEnv{schema: h.Schema, params: params, paramsIPC: h.Params}, nil
 }
 
 // withSchema makes schemaOf answer schema for the rest of a call.

@@ -6,25 +6,25 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
-// A query is planned when a client asks for its FlightInfo: its tables are
-// resolved to snapshots, and it becomes either a native scan (one endpoint
-// per group of (partition, bucket) tasks) or a DuckDB query (one endpoint).
-// Tickets carry the statement and the pinned versions, so every endpoint
-// reads the same snapshot whatever commits in between.
+// A query is planned when a client asks for its FlightInfo (package plan):
+// its tables are resolved to snapshots, and it becomes a native scan (one
+// endpoint per group of (partition, bucket) tasks), a DuckDB query (one
+// endpoint) or, for SHOW and EXPLAIN, a small result computed at once.
+// Each ticket carries its part of the plan, so DoGet only executes.
 
-// queryPlan is a planned query.
+// queryPlan is a planned query, ready to be described or served.
 type queryPlan struct {
 	schema  *arrow.Schema
-	tickets [][]byte
+	tickets []ticketBody
 	rows    int64 // estimate; -1 unknown
 	ordered bool
 }
@@ -40,163 +40,152 @@ func (s *Server) endpointCap(ctx context.Context) int {
 	return s.cfg.MaxEndpoints
 }
 
-// parseQuery parses sql and checks it is a query.
-func parseQuery(sql string) (*sqlparse.Query, error) {
+// isQuery reports whether a statement returns rows (and is planned as a
+// query rather than run as an update).
+func isQuery(st sqlparse.Statement) bool {
+	_, ok := queryKinds[typeOf(st)]
+	return ok
+}
+
+// parseQuery parses sql and checks it returns rows.
+func parseQuery(sql string) (sqlparse.Statement, error) {
 	st, err := sqlparse.Parse(sql)
 	if err != nil {
 		return nil, err
 	}
-	q, ok := st.(*sqlparse.Query)
+	if !isQuery(st) {
+		return nil, invalidf("the statement is not a query; run it as an update")
+	}
+	return st, nil
+}
+
+// queryEnv is what planning a statement needs besides the statement.
+type queryEnv struct {
+	schema     string       // session schema
+	params     *plan.Params // bound parameters, nil for none
+	paramsIPC  []byte       // the same, as sent
+	schemaOnly bool         // describe the result; make no tickets
+}
+
+// planStatement plans a statement that returns rows.
+func (s *Server) planStatement(ctx context.Context, st sqlparse.Statement, env queryEnv) (*queryPlan, error) {
+	fn, ok := queryKinds[typeOf(st)]
 	if !ok {
 		return nil, invalidf("the statement is not a query; run it as an update")
 	}
-	return q, nil
+	return fn(s, ctx, st, env)
 }
 
-// planQuery plans a query for the given session schema and parameter rows.
-// With schemaOnly, no tickets are made.
-func (s *Server) planQuery(ctx context.Context, q *sqlparse.Query, schema string, params []byte, schemaOnly bool) (*queryPlan, error) {
-	rows, err := decodeParams(s.cfg.Allocator, params)
+// planQuery plans a SELECT-like query through package plan.
+func (s *Server) planQuery(ctx context.Context, q *sqlparse.Query, env queryEnv) (*queryPlan, error) {
+	p, err := s.buildPlan(ctx, q, env)
 	if err != nil {
 		return nil, err
 	}
-	if q.Params > 0 && len(rows) > 0 && len(rows[0]) < q.Params {
-		return nil, invalidf("the statement has %d parameters but %d were bound", q.Params, len(rows[0]))
+	if p.Native != nil {
+		return s.nativeQueryPlan(p.Native, env.schemaOnly)
 	}
-	refs := make([]*resolved, len(q.Tables))
-	pins := make([]pin, len(q.Tables))
-	for i, ref := range q.Tables {
-		r, err := s.resolveRef(ctx, ref, schema)
-		if err != nil {
-			return nil, err
-		}
-		refs[i], pins[i] = r, r.pin
-	}
-	body := ticketBody{SQL: q.Text, Schema: schema, Pins: pins, Params: params, Expires: expiry(s.cfg.TicketTTL)}
+	return s.duckQueryPlan(ctx, p.Duck, env)
+}
 
-	if plan, ok, err := s.nativePlan(q, refs, rows); err != nil {
-		return nil, err
-	} else if ok {
-		s.metrics.queries.WithLabelValues("native").Inc()
-		out := &queryPlan{schema: withColumnMetadata(plan.Schema, refs[0].table.Namespace, refs[0].table.Name), rows: 0}
-		for _, t := range plan.Tasks {
-			out.rows += t.Rows()
-		}
-		if schemaOnly {
-			return out, nil
-		}
-		groups := groupTasks(plan.Tasks, s.endpointCap(ctx))
-		if q.Simple.Limit >= 0 && len(groups) > 1 {
-			groups = [][]mor.Task{plan.Tasks} // a limit applies across the whole scan
-		}
-		for _, g := range groups {
-			b := body
-			b.Kind = "scan"
-			for _, t := range g {
-				b.Tasks = append(b.Tasks, taskRef{Partition: t.Partition, Bucket: t.Bucket})
-			}
-			tk, err := s.seal(b)
-			if err != nil {
-				return nil, err
-			}
-			out.tickets = append(out.tickets, tk)
-		}
-		out.ordered = len(out.tickets) <= 1
+// buildPlan runs the planner for q.
+func (s *Server) buildPlan(ctx context.Context, q *sqlparse.Query, env queryEnv) (*plan.Plan, error) {
+	return plan.Build(ctx, resolver{s}, q, plan.Options{
+		Schema:       env.schema,
+		Params:       env.params,
+		MaxEndpoints: s.endpointCap(ctx),
+		Functions:    s.functions(ctx, env.schema),
+	})
+}
+
+// functions are the values of the SQL functions the server answers itself.
+func (s *Server) functions(ctx context.Context, schema string) map[string]string {
+	lit := func(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }
+	user := userOf(ctx)
+	return map[string]string{
+		"version":          lit("lakesoul-flight " + s.cfg.Version),
+		"current_schema":   lit(schema),
+		"current_catalog":  lit(catalogName),
+		"current_database": lit(catalogName),
+		"current_user":     lit(user),
+		"session_user":     lit(user),
+	}
+}
+
+func (s *Server) nativeQueryPlan(n *plan.Native, schemaOnly bool) (*queryPlan, error) {
+	s.metrics.queries.WithLabelValues("native").Inc()
+	snap := n.Scan.Snapshot
+	out := &queryPlan{schema: withColumnMetadata(n.Scan.Schema, snap.Table.Namespace, snap.Table.Name), rows: n.Rows()}
+	if schemaOnly {
 		return out, nil
 	}
+	filter, err := mor.MarshalExpr(n.Filter)
+	if err != nil {
+		return nil, err
+	}
+	table := encodeTable(snap.Table)
+	for _, g := range n.Groups {
+		out.tickets = append(out.tickets, ticketBody{Kind: ticketScan, Scan: &scanTicket{
+			Table: table, Version: snap.Version, Columns: n.Columns, Filter: filter,
+			Limit: n.Limit, Tasks: encodeTasks(g),
+		}})
+	}
+	out.ordered = len(out.tickets) <= 1
+	return out, nil
+}
 
-	// DuckDB: the schema comes from the statement itself with no rows read.
+func (s *Server) duckQueryPlan(ctx context.Context, d *plan.Duck, env queryEnv) (*queryPlan, error) {
 	s.metrics.queries.WithLabelValues("duckdb").Inc()
-	sch, err := s.duckSchema(ctx, q, refs, rows)
+	args := make([]any, d.Params) // unbound parameters describe as NULL
+	if len(d.Args) > 0 {
+		args = d.Args[0]
+	}
+	sch, err := s.duck.Schema(ctx, d.Runs[0].SQL, s.duckTables(ctx, d.Runs[0].Reads), args)
 	if err != nil {
 		return nil, err
 	}
 	out := &queryPlan{schema: withColumnMetadata(sch, "", ""), rows: -1, ordered: true}
-	if !schemaOnly {
-		body.Kind = "duck"
-		tk, err := s.seal(body)
-		if err != nil {
-			return nil, err
-		}
-		out.tickets = [][]byte{tk}
+	if env.schemaOnly {
+		return out, nil
 	}
+	dt := &duckTicket{Params: env.paramsIPC}
+	for _, run := range d.Runs {
+		rt := duckRunTicket{SQL: run.SQL}
+		for _, rd := range run.Reads {
+			t := readTicket{Name: rd.Name, Kind: rd.Source.Kind, Info: rd.Source.Info, Columns: rd.Columns}
+			switch rd.Source.Kind {
+			case plan.SourceTable:
+				t.ID, t.Version = rd.Source.Snapshot.Table.ID, rd.Source.Snapshot.Version
+			case plan.SourceHistory:
+				t.ID, t.Version = rd.Source.Table.ID, rd.Source.Version
+			}
+			if t.Filter, err = mor.MarshalExpr(rd.Filter); err != nil {
+				return nil, err
+			}
+			rt.Reads = append(rt.Reads, t)
+		}
+		dt.Runs = append(dt.Runs, rt)
+	}
+	out.tickets = []ticketBody{{Kind: ticketDuck, Duck: dt}}
 	return out, nil
 }
 
-// nativePlan plans q on the native scan path when it is a plain scan whose
-// predicate the table store evaluates, and there is at most one parameter
-// row.
-func (s *Server) nativePlan(q *sqlparse.Query, refs []*resolved, rows paramRows) (*mor.Plan, bool, error) {
-	if q.Simple == nil || len(refs) != 1 || refs[0].snap == nil || len(rows) > 1 {
-		return nil, false, nil
+// rowsPlan is the plan of a small result computed at planning time.
+func (s *Server) rowsPlan(rec arrow.RecordBatch, env queryEnv) (*queryPlan, error) {
+	defer rec.Release()
+	out := &queryPlan{schema: rec.Schema(), rows: rec.NumRows(), ordered: true}
+	if env.schemaOnly {
+		return out, nil
 	}
-	var params []any
-	if len(rows) == 1 {
-		params = rows[0]
-	}
-	sel := q.Simple
-	snap := refs[0].snap
-	filter, ok := toFilter(sel.Where, snap.Table.Schema, params)
-	if !ok {
-		return nil, false, nil
-	}
-	for _, c := range sel.Columns {
-		if _, ok := fieldOf(snap.Table.Schema, c); !ok {
-			return nil, false, invalidf("table %s.%s has no column %q", snap.Table.Namespace, snap.Table.Name, c)
-		}
-	}
-	opts := mor.ScanOptions{Columns: sel.Columns, Filter: filter, Limit: sel.Limit, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator}
-	if sel.Limit == 0 {
-		opts.Limit = -1
-	}
-	plan, err := mor.NewPlan(snap, opts)
+	b, err := encodeIPC(s.cfg.Allocator, []arrow.RecordBatch{rec})
 	if err != nil {
-		// A literal that does not fit the column's type: let DuckDB cast it.
-		return nil, false, nil
+		return nil, err
 	}
-	if sel.Limit == 0 {
-		plan.Tasks = nil
-	}
-	return plan, true, nil
+	out.tickets = []ticketBody{{Kind: ticketRows, Rows: b}}
+	return out, nil
 }
 
-// groupTasks splits tasks into at most n groups of similar row counts,
-// keeping each group's tasks in plan order.
-func groupTasks(tasks []mor.Task, n int) [][]mor.Task {
-	if len(tasks) == 0 {
-		return [][]mor.Task{nil}
-	}
-	if n <= 0 || n >= len(tasks) {
-		out := make([][]mor.Task, len(tasks))
-		for i, t := range tasks {
-			out[i] = []mor.Task{t}
-		}
-		return out
-	}
-	var total int64
-	for _, t := range tasks {
-		total += t.Rows()
-	}
-	out := make([][]mor.Task, 0, n)
-	var cur []mor.Task
-	var acc int64
-	for i, t := range tasks {
-		cur = append(cur, t)
-		acc += t.Rows()
-		left := len(tasks) - i - 1
-		groupsLeft := n - len(out) - 1
-		if groupsLeft > 0 && (acc*int64(n) >= total*int64(len(out)+1) || left == groupsLeft) {
-			out = append(out, cur)
-			cur = nil
-		}
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
-}
-
-// flightInfo turns a plan into a FlightInfo.
+// flightInfo turns a plan into a FlightInfo, sealing its tickets.
 func (s *Server) flightInfo(p *queryPlan, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
 	info := &flight.FlightInfo{
 		Schema:           flight.SerializeSchema(p.schema, s.cfg.Allocator),
@@ -205,8 +194,14 @@ func (s *Server) flightInfo(p *queryPlan, desc *flight.FlightDescriptor) (*fligh
 		TotalBytes:       -1,
 		Ordered:          p.ordered,
 	}
-	for _, tk := range p.tickets {
-		t, err := flightsql.CreateStatementQueryTicket(tk)
+	exp := expiry(s.cfg.TicketTTL)
+	for _, b := range p.tickets {
+		b.Expires = exp
+		sealed, err := s.seal(b)
+		if err != nil {
+			return nil, err
+		}
+		t, err := flightsql.CreateStatementQueryTicket(sealed)
 		if err != nil {
 			return nil, err
 		}
@@ -222,17 +217,16 @@ func (s *Server) GetFlightInfoStatement(ctx context.Context, cmd flightsql.State
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	q, ok := st.(*sqlparse.Query)
-	if !ok {
+	if !isQuery(st) {
 		if _, err := s.execUpdate(ctx, st, nil); err != nil {
 			return nil, toStatus(err)
 		}
 		return s.flightInfo(&queryPlan{schema: arrow.NewSchema(nil, nil)}, desc)
 	}
-	if q.Params > 0 {
-		return nil, toStatus(invalidf("the query has %d parameters: prepare it and bind them", q.Params))
+	if n := sqlparse.NumParams(st); n > 0 {
+		return nil, toStatus(invalidf("the query has %d parameters: prepare it and bind them", n))
 	}
-	p, err := s.planQuery(ctx, q, s.schemaOf(ctx), nil, false)
+	p, err := s.planStatement(ctx, st, queryEnv{schema: s.schemaOf(ctx)})
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -242,11 +236,11 @@ func (s *Server) GetFlightInfoStatement(ctx context.Context, cmd flightsql.State
 
 // GetSchemaStatement returns a query's result schema.
 func (s *Server) GetSchemaStatement(ctx context.Context, cmd flightsql.StatementQuery, _ *flight.FlightDescriptor) (*flight.SchemaResult, error) {
-	q, err := parseQuery(cmd.GetQuery())
+	st, err := parseQuery(cmd.GetQuery())
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	p, err := s.planQuery(ctx, q, s.schemaOf(ctx), nil, true)
+	p, err := s.planStatement(ctx, st, queryEnv{schema: s.schemaOf(ctx), schemaOnly: true})
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -284,113 +278,4 @@ func (s *Server) DoGetStatement(ctx context.Context, tk flightsql.StatementQuery
 		return nil, nil, toStatus(err)
 	}
 	return s.stream(ctx, rr)
-}
-
-// openTicket opens the record stream a ticket describes.
-func (s *Server) openTicket(ctx context.Context, b *ticketBody) (array.RecordReader, error) {
-	q, err := parseQuery(b.SQL)
-	if err != nil {
-		return nil, err
-	}
-	if len(b.Pins) != len(q.Tables) {
-		return nil, fmt.Errorf("%w: the ticket does not match its statement", ErrTicket)
-	}
-	refs := make([]*resolved, len(b.Pins))
-	for i, p := range b.Pins {
-		if refs[i], err = s.loadPin(ctx, p); err != nil {
-			return nil, err
-		}
-	}
-	rows, err := decodeParams(s.cfg.Allocator, b.Params)
-	if err != nil {
-		return nil, err
-	}
-	switch b.Kind {
-	case "scan":
-		plan, ok, err := s.nativePlan(q, refs, rows)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, fmt.Errorf("%w: the ticket's scan cannot be planned", ErrTicket)
-		}
-		want := map[taskRef]bool{}
-		for _, t := range b.Tasks {
-			want[t] = true
-		}
-		var tasks []mor.Task
-		for _, t := range plan.Tasks {
-			if want[taskRef{Partition: t.Partition, Bucket: t.Bucket}] {
-				tasks = append(tasks, t)
-			}
-		}
-		plan.Tasks = tasks
-		return plan.Scan(ctx, s.cfg.Storage), nil
-	case "duck":
-		return s.duckRun(ctx, q, refs, rows)
-	}
-	return nil, fmt.Errorf("%w: unknown ticket kind %q", ErrTicket, b.Kind)
-}
-
-// stream sends a record reader as Flight stream chunks, splitting batches
-// that would exceed the message size, until the reader ends or the client
-// goes away.
-func (s *Server) stream(ctx context.Context, rr array.RecordReader) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	rr = newCoalesceReader(rr, s.cfg.Allocator, s.coalesceRows(), coalesceBytes)
-	ch := make(chan flight.StreamChunk, 2)
-	go func() {
-		defer close(ch)
-		defer rr.Release()
-		for rr.Next() {
-			rec := rr.RecordBatch()
-			for _, part := range splitRecord(rec, maxBatchBytes) {
-				s.metrics.rowsSent.Add(float64(part.NumRows()))
-				s.metrics.bytesSent.Add(float64(recordBytes(part)))
-				select {
-				case ch <- flight.StreamChunk{Data: part}:
-				case <-ctx.Done():
-					part.Release()
-					return
-				}
-			}
-		}
-		if err := rr.Err(); err != nil {
-			select {
-			case ch <- flight.StreamChunk{Err: toStatus(err)}:
-			case <-ctx.Done():
-			}
-		}
-	}()
-	return rr.Schema(), ch, nil
-}
-
-// maxBatchBytes bounds a streamed batch, well below MaxMessageSize and the
-// 16 MiB clients accept by default.
-const maxBatchBytes = 8 << 20
-
-// splitRecord slices rec into parts of at most maxBytes (estimated from
-// its buffers); each part is retained for the caller.
-func splitRecord(rec arrow.RecordBatch, maxBytes int64) []arrow.RecordBatch {
-	size := recordBytes(rec)
-	n := rec.NumRows()
-	if size <= maxBytes || n <= 1 {
-		rec.Retain()
-		return []arrow.RecordBatch{rec}
-	}
-	parts := (size + maxBytes - 1) / maxBytes
-	step := (n + parts - 1) / parts
-	var out []arrow.RecordBatch
-	for off := int64(0); off < n; off += step {
-		out = append(out, rec.NewSlice(off, min(off+step, n)))
-	}
-	return out
-}
-
-// recordBytes estimates the buffer bytes of a record.
-func recordBytes(rec arrow.RecordBatch) int64 {
-	var n int64
-	for _, c := range rec.Columns() {
-		n += int64(c.Data().SizeInBytes())
-	}
-	return n
 }

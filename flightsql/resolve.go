@@ -2,30 +2,20 @@ package flightsql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 )
 
 // historySuffix turns a table name into its history table: t$history.
 const historySuffix = "$history"
 
-// pin is one table reference of a query resolved to a table and version.
-type pin struct {
-	ID      string `json:"i"`
-	Version int64  `json:"v"`
-	History bool   `json:"h,omitempty"`
-}
-
-// resolved is a table reference with its table and (for data reads) its
-// snapshot.
-type resolved struct {
-	pin
-	table *catalog.Table
-	snap  *catalog.Snapshot // nil for history tables
-}
+// infoSchema is the schema of the information_schema tables.
+const infoSchema = "information_schema"
 
 // qualify resolves a possibly unqualified name to (namespace, table).
 func (s *Server) qualify(n sqlparse.TableName, schema string) (string, string, error) {
@@ -39,20 +29,53 @@ func (s *Server) qualify(n sqlparse.TableName, schema string) (string, string, e
 	return ns, n.Name, nil
 }
 
-// resolveRef loads the table of a query's reference and resolves its
-// snapshot: the AS OF clause, or the latest.
-func (s *Server) resolveRef(ctx context.Context, ref sqlparse.TableRef, schema string) (*resolved, error) {
+// resolver resolves the table references of the queries of one call.
+type resolver struct{ s *Server }
+
+// Resolve implements plan.Resolver: information_schema tables, t$history
+// tables, stored views and stored tables at the AS OF clause's snapshot
+// (the latest without one).
+func (r resolver) Resolve(ctx context.Context, ref sqlparse.TableRef, schema string) (*plan.Source, error) {
+	s := r.s
 	ns, name, err := s.qualify(ref.Name, schema)
 	if err != nil {
 		return nil, err
+	}
+	if strings.EqualFold(ns, infoSchema) {
+		sch, ok := infoSchemas[strings.ToLower(name)]
+		if !ok {
+			return nil, fmt.Errorf("%w: information_schema has no table %q (it has %s)", catalog.ErrNotFound, name, strings.Join(infoTableNames(), ", "))
+		}
+		if ref.AsOf != nil {
+			return nil, invalidf("information_schema.%s has no versions to travel to", name)
+		}
+		return &plan.Source{Kind: plan.SourceInfo, Info: strings.ToLower(name), Schema: sch}, nil
 	}
 	history := false
 	if base, ok := strings.CutSuffix(name, historySuffix); ok && base != "" {
 		history, name = true, base
 	}
 	t, err := s.cfg.Catalog.LoadTable(ctx, ns, name)
+	if errors.Is(err, catalog.ErrNotFound) && !history {
+		if v, verr := s.loadView(ctx, ns, name); verr == nil {
+			if ref.AsOf != nil {
+				return nil, invalidf("%s.%s is a view; it has no versions to travel to", ns, name)
+			}
+			return &plan.Source{Kind: plan.SourceView, View: v}, nil
+		}
+	}
 	if err != nil {
 		return nil, err
+	}
+	if history {
+		if ref.AsOf != nil {
+			return nil, invalidf("%s.%s%s is a history table; it has no versions to travel to", ns, name, historySuffix)
+		}
+		head, err := s.cfg.Catalog.Head(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &plan.Source{Kind: plan.SourceHistory, Table: t, Version: head, Schema: historySchema}, nil
 	}
 	var spec catalog.SnapshotSpec
 	if ref.AsOf != nil {
@@ -64,36 +87,9 @@ func (s *Server) resolveRef(ctx context.Context, ref sqlparse.TableRef, schema s
 			spec.AsOf = &ts
 		}
 	}
-	if history {
-		if ref.AsOf != nil {
-			return nil, invalidf("%s.%s%s is a history table; it has no versions to travel to", ns, name, historySuffix)
-		}
-		head, err := s.cfg.Catalog.Head(ctx, t.ID)
-		if err != nil {
-			return nil, err
-		}
-		return &resolved{pin: pin{ID: t.ID, Version: head, History: true}, table: t}, nil
-	}
 	snap, err := s.cfg.Catalog.Snapshot(ctx, t.ID, spec)
 	if err != nil {
 		return nil, err
 	}
-	return &resolved{pin: pin{ID: t.ID, Version: snap.Version}, table: snap.Table, snap: snap}, nil
-}
-
-// loadPin re-resolves a pinned reference when a ticket is redeemed.
-func (s *Server) loadPin(ctx context.Context, p pin) (*resolved, error) {
-	t, err := s.cfg.Catalog.LoadTableByID(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	if p.History {
-		return &resolved{pin: p, table: t}, nil
-	}
-	v := p.Version
-	snap, err := s.cfg.Catalog.Snapshot(ctx, p.ID, catalog.SnapshotSpec{Version: &v})
-	if err != nil {
-		return nil, err
-	}
-	return &resolved{pin: p, table: snap.Table, snap: snap}, nil
+	return &plan.Source{Kind: plan.SourceTable, Snapshot: snap, Table: snap.Table}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"google.golang.org/grpc"
+
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/duck"
 )
 
 // Server is the Flight SQL service of one lakesoul-flight process. It keeps
@@ -12,7 +14,7 @@ import (
 type Server struct {
 	flightsql.BaseServer
 	cfg     Config
-	duck    *duckEngine
+	duck    *duck.Engine
 	metrics *metrics
 }
 
@@ -26,13 +28,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	duck, err := newDuckEngine()
+	engine, err := duck.New()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, duck: duck, metrics: m}
+	s := &Server{cfg: cfg, duck: engine, metrics: m}
 	if err := s.registerSqlInfo(); err != nil {
-		duck.Close()
+		engine.Close()
 		return nil, err
 	}
 	return s, nil

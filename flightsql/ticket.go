@@ -7,32 +7,97 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
+	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
 // Tickets and prepared-statement handles are self-contained: any replica
 // sharing the secret can serve them. Each is a JSON payload followed by its
 // HMAC-SHA256, so a client can neither forge nor alter one.
+//
+// A ticket carries its plan, so DoGet parses and plans nothing: a native
+// scan ticket holds the table's definition at the pinned version, the
+// columns, the encoded predicate, the limit and the tasks of its endpoint
+// with their files; a DuckDB ticket holds the statements to run and, for
+// each table they read, the pinned version, columns and predicate; a rows
+// ticket holds a small result computed when the query was planned (SHOW,
+// EXPLAIN).
 
 // sealVersion is the first byte of every sealed payload.
-const sealVersion byte = 1
+const sealVersion byte = 2
 
-// ticketBody is what a statement ticket carries: the statement, where its
-// names resolve, the snapshot versions it is pinned to and the part of the
-// result this endpoint serves.
+// Ticket kinds.
+const (
+	ticketScan = "scan"
+	ticketDuck = "duck"
+	ticketRows = "rows"
+)
+
+// ticketBody is what a statement ticket carries.
 type ticketBody struct {
-	Kind    string    `json:"k"`           // "scan", "duck" or "history"
-	SQL     string    `json:"q"`           // the statement text
-	Schema  string    `json:"s"`           // session schema for unqualified names
-	Pins    []pin     `json:"p,omitempty"` // per table reference, in text order
-	Tasks   []taskRef `json:"t,omitempty"` // scan: the (partition, bucket) groups of this endpoint
-	Params  []byte    `json:"a,omitempty"` // bound parameters: one row, Arrow IPC stream
-	Expires int64     `json:"e"`           // unix milliseconds
+	Kind    string      `json:"k"`
+	Scan    *scanTicket `json:"n,omitempty"`
+	Duck    *duckTicket `json:"d,omitempty"`
+	Rows    []byte      `json:"r,omitempty"` // Arrow IPC stream of the result
+	Expires int64       `json:"e"`           // unix milliseconds
 }
 
-// taskRef names one (partition, bucket) group of a scan.
-type taskRef struct {
-	Partition string `json:"p,omitempty"`
-	Bucket    int    `json:"b"`
+// scanTicket is one endpoint of a native scan.
+type scanTicket struct {
+	Table   tableTicket     `json:"t"`
+	Version int64           `json:"v"`
+	Columns []string        `json:"c,omitempty"` // nil: every column
+	Filter  json.RawMessage `json:"f,omitempty"` // mor.MarshalExpr
+	Limit   int64           `json:"l"`           // -1: none
+	Tasks   []taskTicket    `json:"p"`
+}
+
+// taskTicket is one (partition, bucket) task with its files.
+type taskTicket struct {
+	Partition string             `json:"p,omitempty"`
+	Bucket    int                `json:"b"`
+	Files     []catalog.DataFile `json:"f"`
+}
+
+// tableTicket is a table's definition at a pinned version.
+type tableTicket struct {
+	ID            string            `json:"i"`
+	Namespace     string            `json:"n"`
+	Name          string            `json:"t"`
+	Path          string            `json:"p"`
+	Schema        []byte            `json:"s"` // Arrow IPC schema, with field ids
+	SchemaID      int64             `json:"v"`
+	PrimaryKey    []string          `json:"k,omitempty"`
+	PartitionBy   []string          `json:"r,omitempty"`
+	HashBucketNum int               `json:"b"`
+	Properties    map[string]string `json:"o,omitempty"`
+}
+
+// duckTicket is a DuckDB query: one run per parameter row.
+type duckTicket struct {
+	Runs   []duckRunTicket `json:"r"`
+	Params []byte          `json:"a,omitempty"` // Arrow IPC stream of the parameter rows
+}
+
+type duckRunTicket struct {
+	SQL   string       `json:"q"`
+	Reads []readTicket `json:"t,omitempty"`
+}
+
+// readTicket is one table a DuckDB run loads.
+type readTicket struct {
+	Name    string          `json:"n"`
+	Kind    plan.SourceKind `json:"k"`
+	ID      string          `json:"i,omitempty"`
+	Version int64           `json:"v"`
+	Info    string          `json:"s,omitempty"`
+	Columns []string        `json:"c,omitempty"`
+	Filter  json.RawMessage `json:"f,omitempty"`
 }
 
 // handleBody is a prepared statement handle: the statement and, once bound,
@@ -42,6 +107,43 @@ type handleBody struct {
 	Schema  string `json:"s"`
 	Params  []byte `json:"a,omitempty"` // Arrow IPC stream of the parameter rows
 	Expires int64  `json:"e"`
+}
+
+func encodeTable(t *catalog.Table) tableTicket {
+	return tableTicket{
+		ID: t.ID, Namespace: t.Namespace, Name: t.Name, Path: t.Path,
+		Schema:   flight.SerializeSchema(t.Schema, memory.DefaultAllocator),
+		SchemaID: t.SchemaID, PrimaryKey: t.PrimaryKey, PartitionBy: t.PartitionBy,
+		HashBucketNum: t.HashBucketNum, Properties: t.Properties,
+	}
+}
+
+func decodeTable(t tableTicket) (*catalog.Table, error) {
+	sch, err := flight.DeserializeSchema(t.Schema, memory.DefaultAllocator)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the ticket's table schema is unreadable: %v", ErrTicket, err)
+	}
+	return &catalog.Table{
+		ID: t.ID, Namespace: t.Namespace, Name: t.Name, Path: t.Path, Schema: sch,
+		SchemaID: t.SchemaID, PrimaryKey: t.PrimaryKey, PartitionBy: t.PartitionBy,
+		HashBucketNum: t.HashBucketNum, Properties: t.Properties,
+	}, nil
+}
+
+func encodeTasks(tasks []mor.Task) []taskTicket {
+	out := make([]taskTicket, len(tasks))
+	for i, t := range tasks {
+		out[i] = taskTicket{Partition: t.Partition, Bucket: t.Bucket, Files: t.Files}
+	}
+	return out
+}
+
+func decodeTasks(tasks []taskTicket) []mor.Task {
+	out := make([]mor.Task, len(tasks))
+	for i, t := range tasks {
+		out[i] = mor.Task{Partition: t.Partition, Bucket: t.Bucket, Files: t.Files}
+	}
+	return out
 }
 
 // seal serialises v and signs it with the server secret.

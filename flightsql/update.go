@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/duck"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
@@ -59,7 +61,6 @@ func (s *Server) execUpdate(ctx context.Context, st sqlparse.Statement, params p
 }
 
 func (s *Server) runStatement(ctx context.Context, st sqlparse.Statement, params paramRows) (int64, error) {
-	schema := s.schemaOf(ctx)
 	if n := sqlparse.NumParams(st); n > 0 {
 		if len(params) == 0 {
 			return 0, invalidf("the statement has %d parameters and none were bound", n)
@@ -68,54 +69,62 @@ func (s *Server) runStatement(ctx context.Context, st sqlparse.Statement, params
 			return 0, invalidf("the statement has %d parameters but %d were bound", n, len(params[0]))
 		}
 	}
-	switch x := st.(type) {
-	case *sqlparse.Query:
-		return 0, invalidf("the statement is a query; run it as a query")
-	case *sqlparse.CreateSchema:
-		_, err := s.cfg.Catalog.CreateNamespace(ctx, x.Name, nil)
-		if x.IfNotExists && errors.Is(err, catalog.ErrAlreadyExists) {
-			err = nil
+	fn, ok := updateKinds[typeOf(st)]
+	if !ok {
+		if isQuery(st) {
+			return 0, invalidf("the statement is a query; run it as a query")
 		}
-		return 0, err
-	case *sqlparse.DropSchema:
-		return 0, s.dropSchema(ctx, x)
-	case *sqlparse.Use:
-		if _, err := s.cfg.Catalog.GetNamespace(ctx, x.Schema); err != nil {
-			return 0, err
-		}
-		setSession(ctx, session{Schema: x.Schema})
-		return 0, nil
-	case *sqlparse.CreateTable:
-		return s.createTable(ctx, x, schema)
-	case *sqlparse.DropTable:
-		ns, name, err := s.qualify(x.Table, schema)
-		if err != nil {
-			return 0, err
-		}
-		_, err = s.cfg.Catalog.DropTable(ctx, ns, name)
-		if x.IfExists && errors.Is(err, catalog.ErrNotFound) {
-			err = nil
-		}
-		return 0, err
-	case *sqlparse.Insert:
-		return s.insert(ctx, x, schema, params)
-	case *sqlparse.Delete:
-		return s.deleteWhere(ctx, x, schema, params)
-	case *sqlparse.Update:
-		return s.update(ctx, x, schema, params)
+		return 0, invalidf("unsupported statement %T", st)
 	}
-	return 0, invalidf("unsupported statement %T", st)
+	return fn(s, ctx, st, updateEnv{schema: s.schemaOf(ctx), params: params})
 }
 
-func (s *Server) dropSchema(ctx context.Context, x *sqlparse.DropSchema) error {
+func (s *Server) createSchema(ctx context.Context, x *sqlparse.CreateSchema, _ updateEnv) (int64, error) {
+	_, err := s.cfg.Catalog.CreateNamespace(ctx, x.Name, nil)
+	if x.IfNotExists && errors.Is(err, catalog.ErrAlreadyExists) {
+		err = nil
+	}
+	return 0, err
+}
+
+func (s *Server) use(ctx context.Context, x *sqlparse.Use, _ updateEnv) (int64, error) {
+	if _, err := s.cfg.Catalog.GetNamespace(ctx, x.Schema); err != nil {
+		return 0, err
+	}
+	setSession(ctx, session{Schema: x.Schema})
+	return 0, nil
+}
+
+func (s *Server) dropTable(ctx context.Context, x *sqlparse.DropTable, env updateEnv) (int64, error) {
+	ns, name, err := s.qualify(x.Table, env.schema)
+	if err != nil {
+		return 0, err
+	}
+	_, err = s.cfg.Catalog.DropTable(ctx, ns, name)
+	if x.IfExists && errors.Is(err, catalog.ErrNotFound) {
+		err = nil
+	}
+	return 0, err
+}
+
+func (s *Server) dropSchema(ctx context.Context, x *sqlparse.DropSchema, _ updateEnv) (int64, error) {
 	if x.Cascade {
 		tables, err := s.cfg.Catalog.ListTables(ctx, x.Name)
 		if err != nil && !(x.IfExists && errors.Is(err, catalog.ErrNotFound)) {
-			return err
+			return 0, err
 		}
 		for _, t := range tables {
 			if _, err := s.cfg.Catalog.DropTable(ctx, t.Namespace, t.Name); err != nil && !errors.Is(err, catalog.ErrNotFound) {
-				return err
+				return 0, err
+			}
+		}
+		views, err := s.cfg.Catalog.ListViews(ctx, x.Name)
+		if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+			return 0, err
+		}
+		for _, v := range views {
+			if err := s.cfg.Catalog.DropView(ctx, v.Namespace, v.Name); err != nil && !errors.Is(err, catalog.ErrNotFound) {
+				return 0, err
 			}
 		}
 	}
@@ -124,9 +133,9 @@ func (s *Server) dropSchema(ctx context.Context, x *sqlparse.DropSchema) error {
 		err = nil
 	}
 	if errors.Is(err, catalog.ErrNotEmpty) {
-		err = fmt.Errorf("%w (drop its tables first, or use DROP SCHEMA %s CASCADE)", err, x.Name)
+		err = fmt.Errorf("%w (drop its tables and views first, or use DROP SCHEMA %s CASCADE)", err, x.Name)
 	}
-	return err
+	return 0, err
 }
 
 // tableOptions applies WITH (...) options to spec: hash_bucket_num, and
@@ -169,7 +178,8 @@ func tableOptions(spec *catalog.TableSpec, opts map[string]string) error {
 	return nil
 }
 
-func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, schema string) (int64, error) {
+func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, env updateEnv) (int64, error) {
+	schema := env.schema
 	ns, name, err := s.qualify(x.Table, schema)
 	if err != nil {
 		return 0, err
@@ -225,7 +235,8 @@ func (s *Server) loadTarget(ctx context.Context, n sqlparse.TableName, schema st
 	return s.cfg.Catalog.LoadTable(ctx, ns, name)
 }
 
-func (s *Server) insert(ctx context.Context, x *sqlparse.Insert, schema string, params paramRows) (int64, error) {
+func (s *Server) insert(ctx context.Context, x *sqlparse.Insert, env updateEnv) (int64, error) {
+	schema, params := env.schema, env.params
 	tbl, err := s.loadTarget(ctx, x.Table, schema)
 	if err != nil {
 		return 0, err
@@ -343,7 +354,7 @@ func (s *Server) evalRow(ctx context.Context, row []sqlparse.Expr, args []any) (
 	for i, e := range row {
 		parts[i] = e.SQL()
 	}
-	rr, err := s.duck.query(ctx, "SELECT "+strings.Join(parts, ", "), nil, args)
+	rr, err := s.duck.Query(ctx, "SELECT "+strings.Join(parts, ", "), nil, args)
 	if err != nil {
 		return nil, err
 	}
@@ -361,30 +372,42 @@ func (s *Server) evalRow(ctx context.Context, row []sqlparse.Expr, args []any) (
 	return out, nil
 }
 
-// runQuery runs a query to completion and returns its batches.
+// runQuery runs a query to completion and returns its batches; args are
+// one row of parameter values (nil for none).
 func (s *Server) runQuery(ctx context.Context, q *sqlparse.Query, schema string, args []any) ([]arrow.RecordBatch, *arrow.Schema, error) {
-	var params []byte
+	env := queryEnv{schema: schema}
 	if len(args) > 0 {
 		var err error
-		if params, err = s.paramsIPC(args); err != nil {
+		if env.paramsIPC, err = s.paramsIPC(args); err != nil {
+			return nil, nil, err
+		}
+		if env.params, err = decodeParams(s.cfg.Allocator, env.paramsIPC); err != nil {
 			return nil, nil, err
 		}
 	}
-	p, err := s.planQuery(ctx, q, schema, params, false)
+	p, err := s.planQuery(ctx, q, env)
 	if err != nil {
 		return nil, nil, err
 	}
+	recs, err := s.readAll(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	sch := p.schema
+	if len(recs) > 0 {
+		sch = recs[0].Schema()
+	}
+	return recs, sch, nil
+}
+
+// readAll reads every endpoint of a plan in this process.
+func (s *Server) readAll(ctx context.Context, p *queryPlan) ([]arrow.RecordBatch, error) {
 	var recs []arrow.RecordBatch
-	for _, tk := range p.tickets {
-		var b ticketBody
-		if err := s.unseal(tk, "ticket", &b); err != nil {
-			arrowconv.ReleaseAll(recs)
-			return nil, nil, err
-		}
-		rr, err := s.openTicket(ctx, &b)
+	for i := range p.tickets {
+		rr, err := s.openTicket(ctx, &p.tickets[i])
 		if err != nil {
 			arrowconv.ReleaseAll(recs)
-			return nil, nil, err
+			return nil, err
 		}
 		for rr.Next() {
 			r := rr.RecordBatch()
@@ -395,14 +418,10 @@ func (s *Server) runQuery(ctx context.Context, q *sqlparse.Query, schema string,
 		rr.Release()
 		if err != nil {
 			arrowconv.ReleaseAll(recs)
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	sch := p.schema
-	if len(recs) > 0 {
-		sch = recs[0].Schema()
-	}
-	return recs, sch, nil
+	return recs, nil
 }
 
 // paramsIPC encodes one row of Go values as a parameter batch.
@@ -426,6 +445,8 @@ func (s *Server) paramsIPC(args []any) ([]byte, error) {
 // goType is the Arrow type that holds a Go value of paramRows.
 func goType(v any) arrow.DataType {
 	switch v.(type) {
+	case nil:
+		return arrow.Null
 	case bool:
 		return arrow.FixedWidthTypes.Boolean
 	case int64, uint64:
@@ -459,7 +480,7 @@ func whereFilter(verb string, where sqlparse.Expr, sch *arrow.Schema, sets param
 	}
 	var ors []mor.Expr
 	for _, args := range sets {
-		filter, ok := toFilter(where, sch, args)
+		filter, ok := plan.Filter(where, sch, args)
 		if !ok {
 			return nil, invalidf("%s supports WHERE predicates made of comparisons between a column and a constant, IN, BETWEEN, IS [NOT] NULL, AND, OR and NOT; %q is beyond that", verb, where.SQL())
 		}
@@ -474,7 +495,8 @@ func whereFilter(verb string, where sqlparse.Expr, sch *arrow.Schema, sets param
 	return mor.Or(ors...), nil
 }
 
-func (s *Server) deleteWhere(ctx context.Context, x *sqlparse.Delete, schema string, params paramRows) (int64, error) {
+func (s *Server) deleteWhere(ctx context.Context, x *sqlparse.Delete, env updateEnv) (int64, error) {
+	schema, params := env.schema, env.params
 	tbl, err := s.loadTarget(ctx, x.Table, schema)
 	if err != nil {
 		return 0, err
@@ -490,7 +512,8 @@ func (s *Server) deleteWhere(ctx context.Context, x *sqlparse.Delete, schema str
 // update runs UPDATE. When the SET expressions take parameters, each
 // parameter row is its own commit; otherwise the rows' predicates are ORed
 // into one.
-func (s *Server) update(ctx context.Context, x *sqlparse.Update, schema string, params paramRows) (int64, error) {
+func (s *Server) update(ctx context.Context, x *sqlparse.Update, env updateEnv) (int64, error) {
+	schema, params := env.schema, env.params
 	tbl, err := s.loadTarget(ctx, x.Table, schema)
 	if err != nil {
 		return 0, err
@@ -545,7 +568,7 @@ func (s *Server) updateFunc(tbl *catalog.Table, set []sqlparse.Assignment, args 
 		for i, a := range set {
 			f, _ := fieldOf(tbl.Schema, a.Column)
 			target[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: f.Nullable}
-			exprs[i] = fmt.Sprintf("CAST((%s) AS %s) AS %s", a.Value.SQL(), arrowconv.TypeName(f.Type), quoteIdent(f.Name))
+			exprs[i] = fmt.Sprintf("CAST((%s) AS %s) AS %s", a.Value.SQL(), arrowconv.TypeName(f.Type), duck.Quote(f.Name))
 		}
 		pub := publicSchema(rows.Schema())
 		in := array.NewRecordBatch(pub, rows.Columns(), rows.NumRows())
@@ -554,9 +577,9 @@ func (s *Server) updateFunc(tbl *catalog.Table, set []sqlparse.Assignment, args 
 		if err != nil {
 			return nil, err
 		}
-		name := s.duck.viewName(0)
-		view := duckView{name: name, sch: pub, open: func() (array.RecordReader, error) { return rr, nil }}
-		out, err := s.duck.query(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+quoteIdent(name), []duckView{view}, args)
+		name := s.duck.TableName(0)
+		table := duck.Table{Name: name, Schema: pub, Open: func() (array.RecordReader, error) { return rr, nil }}
+		out, err := s.duck.Query(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+duck.Quote(name), []duck.Table{table}, args)
 		if err != nil {
 			return nil, err
 		}

@@ -105,8 +105,8 @@ func isBlankSQL(s string) bool { return stripLeadingComments(s) == "" }
 
 // queryKeywords start statements that return rows.
 var queryKeywords = map[string]bool{
-	"SELECT": true, "WITH": true, "VALUES": true, "SHOW": true, "DESCRIBE": true,
-	"EXPLAIN": true, "FROM": true, "TABLE": true,
+	"SELECT": true, "WITH": true, "VALUES": true, "FROM": true, "TABLE": true,
+	"SHOW": true, "DESCRIBE": true, "DESC": true, "SUMMARIZE": true, "EXPLAIN": true,
 }
 
 // isQuery reports whether stmt returns rows, judged by its first keyword

@@ -67,7 +67,7 @@ func parseSQLConfig(args []string, getenv func(string) string, out io.Writer) (s
 		fmt.Fprint(out, `Usage: lakesoul-flight sql [flags]
 
 A small Arrow Flight SQL client. Statements end with ';'. Those starting with
-SELECT, WITH, VALUES, SHOW, DESCRIBE, EXPLAIN, FROM or TABLE print their rows
+SELECT, WITH, VALUES, SHOW, DESCRIBE, DESC, EXPLAIN, FROM or TABLE print their rows
 (a query plan as plain lines); others print the number of rows affected. USE
 and SET schema change the schema later statements resolve names in. Errors go
 to stderr; with -e, or with statements piped on stdin, the first error stops

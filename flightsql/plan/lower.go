@@ -1,4 +1,4 @@
-package flightsql
+package plan
 
 import (
 	"strconv"
@@ -11,22 +11,22 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
-// toFilter converts a WHERE expression into a predicate the table store
+// Filter lowers a WHERE expression to a predicate the table store
 // evaluates natively (comparisons of a column with a constant, IN, BETWEEN,
-// IS NULL, AND, OR, NOT). ok is false when some part is beyond that; the
-// query then runs in DuckDB.
-func toFilter(e sqlparse.Expr, schema *arrow.Schema, params []any) (mor.Expr, bool) {
+// IS NULL, AND, OR, NOT), with parameters taken from params. ok is false
+// when some part is beyond that. A nil expression is a nil predicate.
+func Filter(e sqlparse.Expr, schema *arrow.Schema, params []any) (mor.Expr, bool) {
 	switch x := e.(type) {
 	case nil:
 		return nil, true
 	case *sqlparse.Binary:
 		switch strings.ToUpper(x.Op) {
 		case "AND", "OR":
-			l, ok := toFilter(x.L, schema, params)
+			l, ok := Filter(x.L, schema, params)
 			if !ok {
 				return nil, false
 			}
-			r, ok := toFilter(x.R, schema, params)
+			r, ok := Filter(x.R, schema, params)
 			if !ok {
 				return nil, false
 			}
@@ -49,14 +49,14 @@ func toFilter(e sqlparse.Expr, schema *arrow.Schema, params []any) (mor.Expr, bo
 		return &mor.Cmp{Column: col, Op: op, Value: lit}, true
 	case *sqlparse.Unary:
 		if strings.EqualFold(x.Op, "NOT") {
-			in, ok := toFilter(x.X, schema, params)
+			in, ok := Filter(x.X, schema, params)
 			if !ok {
 				return nil, false
 			}
 			return mor.Not(in), true
 		}
 	case *sqlparse.IsNull:
-		col, ok := columnOf(x.X, schema)
+		col, ok := ColumnOf(x.X, schema)
 		if !ok {
 			return nil, false
 		}
@@ -65,14 +65,14 @@ func toFilter(e sqlparse.Expr, schema *arrow.Schema, params []any) (mor.Expr, bo
 		}
 		return mor.IsNull(col), true
 	case *sqlparse.InList:
-		col, ok := columnOf(x.X, schema)
+		col, ok := ColumnOf(x.X, schema)
 		if !ok {
 			return nil, false
 		}
 		f, _ := fieldOf(schema, col)
 		vals := make([]any, 0, len(x.List))
 		for _, item := range x.List {
-			v, ok := constValue(item, f.Type, params)
+			v, ok := Const(item, f.Type, params)
 			if !ok || v == nil {
 				return nil, false
 			}
@@ -84,13 +84,13 @@ func toFilter(e sqlparse.Expr, schema *arrow.Schema, params []any) (mor.Expr, bo
 		}
 		return in, true
 	case *sqlparse.Between:
-		col, ok := columnOf(x.X, schema)
+		col, ok := ColumnOf(x.X, schema)
 		if !ok {
 			return nil, false
 		}
 		f, _ := fieldOf(schema, col)
-		lo, ok1 := constValue(x.Lo, f.Type, params)
-		hi, ok2 := constValue(x.Hi, f.Type, params)
+		lo, ok1 := Const(x.Lo, f.Type, params)
+		hi, ok2 := Const(x.Hi, f.Type, params)
 		if !ok1 || !ok2 || lo == nil || hi == nil {
 			return nil, false
 		}
@@ -114,21 +114,21 @@ var flipOp = map[mor.CmpOp]mor.CmpOp{
 
 // columnAndConst matches "column op constant" in either order.
 func columnAndConst(l, r sqlparse.Expr, schema *arrow.Schema, params []any) (string, any, bool, bool) {
-	if col, ok := columnOf(l, schema); ok {
+	if col, ok := ColumnOf(l, schema); ok {
 		f, _ := fieldOf(schema, col)
-		v, ok := constValue(r, f.Type, params)
+		v, ok := Const(r, f.Type, params)
 		return col, v, false, ok
 	}
-	if col, ok := columnOf(r, schema); ok {
+	if col, ok := ColumnOf(r, schema); ok {
 		f, _ := fieldOf(schema, col)
-		v, ok := constValue(l, f.Type, params)
+		v, ok := Const(l, f.Type, params)
 		return col, v, true, ok
 	}
 	return "", nil, false, false
 }
 
-// columnOf returns the column a bare column reference names.
-func columnOf(e sqlparse.Expr, schema *arrow.Schema) (string, bool) {
+// ColumnOf returns the column a bare column reference names.
+func ColumnOf(e sqlparse.Expr, schema *arrow.Schema) (string, bool) {
 	c, ok := e.(*sqlparse.ColumnRef)
 	if !ok || len(c.Parts) != 1 {
 		return "", false
@@ -147,10 +147,10 @@ func fieldOf(s *arrow.Schema, name string) (arrow.Field, bool) {
 	return s.Field(idx[0]), true
 }
 
-// constValue evaluates a constant (literal, parameter, negated number) to
+// Const evaluates a constant (literal, parameter, negated number) to
 // the Go value the table store compares with a column of type t. A nil
 // value with ok is SQL NULL.
-func constValue(e sqlparse.Expr, t arrow.DataType, params []any) (any, bool) {
+func Const(e sqlparse.Expr, t arrow.DataType, params []any) (any, bool) {
 	switch x := e.(type) {
 	case *sqlparse.Param:
 		if x.Index < 0 || x.Index >= len(params) {

@@ -1,4 +1,4 @@
-package flightsql
+package plan
 
 import (
 	"fmt"
@@ -40,7 +40,7 @@ func TestPushdown(t *testing.T) {
 				t.Fatal(err)
 			}
 			q := st.(*sqlparse.Query)
-			cols, filter := pushdown(q.Tables[tc.ref], sch, tc.args)
+			cols, filter := Pushdown(q.Tables[tc.ref], sch, tc.args)
 			if got := fmt.Sprint(cols); got != tc.cols {
 				t.Errorf("columns %s, want %s", got, tc.cols)
 			}
