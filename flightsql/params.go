@@ -7,8 +7,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 )
 
 // paramRows is a set of bound parameter rows: row r's value of parameter i
