@@ -105,14 +105,15 @@ func (s *Server) openDuck(ctx context.Context, t *duckTicket) (array.RecordReade
 		}
 		if sch == nil {
 			sch = rr.Schema()
-		} else if !sch.Equal(rr.Schema()) {
+		} else if !sameTypes(sch, rr.Schema()) {
 			rr.Release()
 			return nil, invalidf("parameter row %d gives result columns %s, unlike the first row's %s", i+1, rr.Schema(), sch)
 		}
 		for rr.Next() {
+			// A NULL string parameter is cast, which renames the column
+			// it forms; the first run's names hold for all.
 			rec := rr.RecordBatch()
-			rec.Retain()
-			recs = append(recs, rec)
+			recs = append(recs, array.NewRecordBatch(sch, rec.Columns(), rec.NumRows()))
 		}
 		err = rr.Err()
 		rr.Release()
@@ -121,6 +122,21 @@ func (s *Server) openDuck(ctx context.Context, t *duckTicket) (array.RecordReade
 		}
 	}
 	return array.NewRecordReader(sch, recs)
+}
+
+// sameTypes reports whether two schemas have the same column types (and
+// nullability), whatever their names.
+func sameTypes(a, b *arrow.Schema) bool {
+	if a.NumFields() != b.NumFields() {
+		return false
+	}
+	for i := range a.Fields() {
+		fa, fb := a.Field(i), b.Field(i)
+		if !arrow.TypeEqual(fa.Type, fb.Type) || fa.Nullable != fb.Nullable {
+			return false
+		}
+	}
+	return true
 }
 
 // readOf turns a ticket's read back into a plan.Read, pinning the same

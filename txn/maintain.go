@@ -23,8 +23,9 @@ type OverwriteOptions struct {
 }
 
 // Overwrite replaces the table's rows (or, with opts.Partitions, those of
-// the partitions present in recs) by recs, in one commit. It conflicts with
-// any concurrent change to a partition it replaces.
+// the partitions present in recs) by recs, in one commit. With no records
+// and without opts.Partitions it empties the table. It conflicts with any
+// concurrent change to a partition it replaces.
 func (w *Writer) Overwrite(ctx context.Context, tbl *catalog.Table, opts OverwriteOptions, recs ...arrow.RecordBatch) (*catalog.Commit, error) {
 	tbl, head, err := w.fresh(ctx, tbl)
 	if err != nil {
@@ -34,9 +35,11 @@ func (w *Writer) Overwrite(ctx context.Context, tbl *catalog.Table, opts Overwri
 	if err != nil {
 		return nil, err
 	}
-	files, err := w.writeRows(ctx, tbl, recs, kindAppend)
-	if err != nil {
-		return nil, err
+	var files []catalog.DataFile
+	if len(recs) > 0 { // without records the table is emptied (TRUNCATE)
+		if files, err = w.writeRows(ctx, tbl, recs, kindAppend); err != nil {
+			return nil, err
+		}
 	}
 	written := map[string]bool{}
 	for _, f := range files {
