@@ -1,8 +1,8 @@
 package flightsql
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
