@@ -39,6 +39,11 @@ type Config struct {
 	// JDBCEndpoints caps the endpoints for the Arrow JDBC driver, which
 	// opens every endpoint at once.
 	JDBCEndpoints int
+	// TicketMaxFiles bounds the data files a scan ticket lists (about 150
+	// bytes each); an endpoint with more carries only its (partition,
+	// bucket) tasks and is planned again from its pinned snapshot when it
+	// is read.
+	TicketMaxFiles int
 	// BatchRows is the number of rows per streamed record batch.
 	BatchRows int
 	// DefaultSchema is the schema unqualified names resolve in when the
@@ -56,15 +61,16 @@ type Config struct {
 // writer.
 func DefaultConfig() Config {
 	return Config{
-		TicketTTL:     24 * time.Hour,
-		PreparedTTL:   time.Hour,
-		MaxEndpoints:  256,
-		JDBCEndpoints: 1,
-		BatchRows:     64 * 1024,
-		DefaultSchema: catalog.DefaultNamespace,
-		Version:       "dev",
-		Allocator:     memory.DefaultAllocator,
-		Logger:        slog.Default(),
+		TicketTTL:      24 * time.Hour,
+		PreparedTTL:    time.Hour,
+		MaxEndpoints:   256,
+		JDBCEndpoints:  1,
+		BatchRows:      64 * 1024,
+		TicketMaxFiles: 4096,
+		DefaultSchema:  catalog.DefaultNamespace,
+		Version:        "dev",
+		Allocator:      memory.DefaultAllocator,
+		Logger:         slog.Default(),
 	}
 }
 
@@ -76,6 +82,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PreparedTTL == 0 {
 		c.PreparedTTL = d.PreparedTTL
+	}
+	if c.TicketMaxFiles == 0 {
+		c.TicketMaxFiles = d.TicketMaxFiles
 	}
 	if c.MaxEndpoints == 0 {
 		c.MaxEndpoints = d.MaxEndpoints

@@ -58,7 +58,12 @@ func (s *Server) openScan(ctx context.Context, t *scanTicket) (array.RecordReade
 	if t.Limit == 0 {
 		opts.Limit = -1
 	}
-	tasks := decodeTasks(t.Tasks)
+	tasks, ok := decodeTasks(t.Tasks)
+	if !ok {
+		if tasks, err = s.pinnedTasks(ctx, tbl.ID, t.Version, opts, t.Tasks); err != nil {
+			return nil, err
+		}
+	}
 	if t.Limit == 0 {
 		tasks = nil
 	}
@@ -67,6 +72,34 @@ func (s *Server) openScan(ctx context.Context, t *scanTicket) (array.RecordReade
 		return nil, err
 	}
 	return p.Scan(ctx, s.cfg.Storage), nil
+}
+
+// pinnedTasks plans the pinned snapshot again and keeps the ticket's
+// tasks: for endpoints with more files than a ticket lists.
+func (s *Server) pinnedTasks(ctx context.Context, id string, version int64, opts mor.ScanOptions, want []taskTicket) ([]mor.Task, error) {
+	snap, err := s.cfg.Catalog.Snapshot(ctx, id, catalog.SnapshotSpec{Version: &version})
+	if err != nil {
+		return nil, err
+	}
+	p, err := mor.NewPlan(snap, opts)
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		part   string
+		bucket int
+	}
+	keep := make(map[key]bool, len(want))
+	for _, t := range want {
+		keep[key{t.Partition, t.Bucket}] = true
+	}
+	var out []mor.Task
+	for _, t := range p.Tasks {
+		if keep[key{t.Partition, t.Bucket}] {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // openDuck runs a DuckDB ticket: once per parameter row, the results

@@ -12,6 +12,8 @@ import (
 	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc/codes"
+
+	lsflight "github.com/lakesoul-io/lakesoul-flight/flightsql"
 )
 
 // TestShowAndDescribe checks that the statements a SQL tool user types
@@ -293,4 +295,21 @@ func TestTicketsCarryTheirPlan(t *testing.T) {
 	exec(t, c, "DROP TABLE t")
 	_, rows := readAll(t, c, info)
 	wantRows(t, sortRows(rows), []any{int64(1), "a"}, []any{int64(2), "b"}, []any{int64(3), "c"}, []any{int64(4), "d"})
+}
+
+// TestTicketsWithoutFiles: an endpoint with more files than a ticket lists
+// is planned again from its pinned snapshot and reads the same rows.
+func TestTicketsWithoutFiles(t *testing.T) {
+	s := startServer(t, serverOpts{cfg: func(c *lsflight.Config) { c.TicketMaxFiles = 1 }})
+	c := s.client(t)
+	exec(t, c, "CREATE TABLE t (id BIGINT NOT NULL, v VARCHAR, PRIMARY KEY (id)) WITH (hash_bucket_num = 2)")
+	exec(t, c, "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')")
+	exec(t, c, "INSERT INTO t VALUES (2, 'B'), (5, 'e')")
+	info, err := c.Execute(context.Background(), "SELECT * FROM t WHERE id >= 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, c, "INSERT INTO t VALUES (3, 'C')")
+	_, rows := readAll(t, c, info)
+	wantRows(t, sortRows(rows), []any{int64(2), "B"}, []any{int64(3), "c"}, []any{int64(4), "d"}, []any{int64(5), "e"})
 }

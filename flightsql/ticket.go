@@ -57,12 +57,27 @@ type scanTicket struct {
 	Tasks   []taskTicket    `json:"p"`
 }
 
-// taskTicket is one (partition, bucket) task with its files.
+// taskTicket is one (partition, bucket) task with its files; Files is
+// nil when the endpoint has too many files to carry (Config.TicketMaxFiles), and
+// DoGet then takes them from the pinned snapshot.
 type taskTicket struct {
-	Partition string             `json:"p,omitempty"`
-	Bucket    int                `json:"b"`
-	Files     []catalog.DataFile `json:"f"`
+	Partition string       `json:"p,omitempty"`
+	Bucket    int          `json:"b"`
+	Files     []fileTicket `json:"f,omitempty"`
 }
+
+// fileTicket is what reading a data file needs of its catalog entry.
+type fileTicket struct {
+	Path     string   `json:"p"`
+	Seq      int64    `json:"q"`
+	Rows     int64    `json:"n"`
+	Size     int64    `json:"z,omitempty"`
+	Columns  []string `json:"c,omitempty"`
+	SchemaID int64    `json:"v,omitempty"`
+	Deletes  bool     `json:"d,omitempty"`
+}
+
+
 
 // tableTicket is a table's definition at a pinned version.
 type tableTicket struct {
@@ -130,20 +145,43 @@ func decodeTable(t tableTicket) (*catalog.Table, error) {
 	}, nil
 }
 
-func encodeTasks(tasks []mor.Task) []taskTicket {
+// encodeTasks lists tasks with their files, or only the tasks when they
+// hold more than maxFiles files.
+func encodeTasks(tasks []mor.Task, maxFiles int) []taskTicket {
+	n := 0
+	for _, t := range tasks {
+		n += len(t.Files)
+	}
 	out := make([]taskTicket, len(tasks))
 	for i, t := range tasks {
-		out[i] = taskTicket{Partition: t.Partition, Bucket: t.Bucket, Files: t.Files}
+		out[i] = taskTicket{Partition: t.Partition, Bucket: t.Bucket}
+		if n > maxFiles {
+			continue
+		}
+		out[i].Files = make([]fileTicket, len(t.Files))
+		for j, f := range t.Files {
+			out[i].Files[j] = fileTicket{Path: f.Path, Seq: f.Seq, Rows: f.Rows, Size: f.Size,
+				Columns: f.Columns, SchemaID: f.SchemaID, Deletes: f.Deletes}
+		}
 	}
 	return out
 }
 
-func decodeTasks(tasks []taskTicket) []mor.Task {
+// decodeTasks returns the tasks of a ticket; ok is false when the ticket
+// does not list their files.
+func decodeTasks(tasks []taskTicket) ([]mor.Task, bool) {
 	out := make([]mor.Task, len(tasks))
 	for i, t := range tasks {
-		out[i] = mor.Task{Partition: t.Partition, Bucket: t.Bucket, Files: t.Files}
+		if t.Files == nil {
+			return nil, false
+		}
+		out[i] = mor.Task{Partition: t.Partition, Bucket: t.Bucket, Files: make([]catalog.DataFile, len(t.Files))}
+		for j, f := range t.Files {
+			out[i].Files[j] = catalog.DataFile{Path: f.Path, Partition: t.Partition, Bucket: t.Bucket, Seq: f.Seq,
+				Rows: f.Rows, Size: f.Size, Columns: f.Columns, SchemaID: f.SchemaID, Deletes: f.Deletes}
+		}
 	}
-	return out
+	return out, true
 }
 
 // seal serialises v and signs it with the server secret.
