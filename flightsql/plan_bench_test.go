@@ -3,6 +3,7 @@ package flightsql_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,9 @@ func BenchmarkScanEndpoints(b *testing.B) {
 	var gets int
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		if os.Getenv("BENCH_PAUSE") != "" {
+			time.Sleep(20 * time.Millisecond)
+		}
 		start := time.Now()
 		info, err := c.Execute(ctx, "SELECT * FROM t")
 		if err != nil {

@@ -2,10 +2,13 @@ package flightsql
 
 import (
 	"bytes"
+	"compress/flate"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
@@ -18,7 +21,8 @@ import (
 
 // Tickets and prepared-statement handles are self-contained: any replica
 // sharing the secret can serve them. Each is a JSON payload followed by its
-// HMAC-SHA256, so a client can neither forge nor alter one.
+// HMAC-SHA256, so a client can neither forge nor alter one. The JSON is
+// deflated before it is signed.
 //
 // A ticket carries its plan, so DoGet parses and plans nothing: a native
 // scan ticket holds the table's definition at the pinned version, the
@@ -30,6 +34,15 @@ import (
 
 // sealVersion is the first byte of every sealed payload.
 const sealVersion byte = 2
+
+// deflaters reuses compressors: each holds about a megabyte of state.
+var deflaters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.BestSpeed)
+	return w
+}}
+
+// maxSealedPayload bounds the decompressed payload of a ticket or handle.
+const maxSealedPayload = 256 << 20
 
 // Ticket kinds.
 const (
@@ -76,8 +89,6 @@ type fileTicket struct {
 	SchemaID int64    `json:"v,omitempty"`
 	Deletes  bool     `json:"d,omitempty"`
 }
-
-
 
 // tableTicket is a table's definition at a pinned version.
 type tableTicket struct {
@@ -184,12 +195,24 @@ func decodeTasks(tasks []taskTicket) ([]mor.Task, bool) {
 	return out, true
 }
 
-// seal serialises v and signs it with the server secret.
+// seal serialises v, compresses it (file paths repeat long prefixes) and
+// signs it with the server secret.
 func (s *Server) seal(v any) ([]byte, error) {
-	payload, err := json.Marshal(v)
+	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
+	var buf bytes.Buffer
+	zw := deflaters.Get().(*flate.Writer)
+	defer deflaters.Put(zw)
+	zw.Reset(&buf)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	payload := buf.Bytes()
 	mac := hmac.New(sha256.New, s.cfg.Secret)
 	mac.Write([]byte{sealVersion})
 	mac.Write(payload)
@@ -212,7 +235,9 @@ func (s *Server) unseal(b []byte, what string, v any) error {
 	if !hmac.Equal(mac.Sum(nil), b[len(b)-sha256.Size:]) {
 		return fmt.Errorf("%w: the %s signature does not match (forged, altered, or signed by a server with another secret)", ErrTicket, what)
 	}
-	dec := json.NewDecoder(bytes.NewReader(payload))
+	zr := flate.NewReader(bytes.NewReader(payload))
+	defer zr.Close()
+	dec := json.NewDecoder(io.LimitReader(zr, maxSealedPayload))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%w: the %s payload is unreadable: %v", ErrTicket, what, err)
