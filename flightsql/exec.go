@@ -58,7 +58,7 @@ func (s *Server) openScan(ctx context.Context, t *scanTicket) (array.RecordReade
 	if t.Limit == 0 {
 		opts.Limit = -1
 	}
-	tasks, ok := decodeTasks(t.Tasks)
+	tasks, ok := decodeTasks(tbl, t.Tasks)
 	if !ok {
 		if tasks, err = s.pinnedTasks(ctx, tbl.ID, t.Version, opts, t.Tasks); err != nil {
 			return nil, err

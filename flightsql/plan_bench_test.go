@@ -29,7 +29,7 @@ func BenchmarkScanEndpoints(b *testing.B) {
 	}
 	ctx := context.Background()
 	var infoTime, getTime time.Duration
-	var gets int
+	var gets, ticketBytes int
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if os.Getenv("BENCH_PAUSE") != "" {
@@ -45,6 +45,7 @@ func BenchmarkScanEndpoints(b *testing.B) {
 			b.Fatalf("%d endpoints, want 16", len(info.Endpoint))
 		}
 		for _, ep := range info.Endpoint {
+			ticketBytes += len(ep.Ticket.Ticket)
 			start := time.Now()
 			r, err := c.DoGet(ctx, ep.Ticket)
 			if err != nil {
@@ -62,4 +63,5 @@ func BenchmarkScanEndpoints(b *testing.B) {
 	}
 	b.ReportMetric(float64(infoTime.Microseconds())/1000/float64(b.N), "ms/getflightinfo")
 	b.ReportMetric(float64(getTime.Microseconds())/1000/float64(gets), "ms/doget")
+	b.ReportMetric(float64(ticketBytes)/float64(gets), "bytes/ticket")
 }

@@ -127,7 +127,7 @@ func (s *Server) nativeQueryPlan(n *plan.Native, schemaOnly bool) (*queryPlan, e
 	for _, g := range n.Groups {
 		out.tickets = append(out.tickets, ticketBody{Kind: ticketScan, Scan: &scanTicket{
 			Table: table, Version: snap.Version, Columns: n.Columns, Filter: filter,
-			Limit: n.Limit, Tasks: encodeTasks(g, s.cfg.TicketMaxFiles),
+			Limit: n.Limit, Tasks: encodeTasks(snap.Table, g, s.cfg.TicketMaxFiles),
 		}})
 	}
 	out.ordered = len(out.tickets) <= 1

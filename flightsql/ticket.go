@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,8 +34,13 @@ import (
 // ticket holds a small result computed when the query was planned (SHOW,
 // EXPLAIN).
 
-// sealVersion is the first byte of every sealed payload.
-const sealVersion byte = 2
+// The first byte of a sealed payload says its format: JSON, or deflated
+// JSON for payloads above deflateAbove bytes.
+const (
+	sealPlain    byte = 2
+	sealDeflated byte = 3
+	deflateAbove      = 1 << 10
+)
 
 // deflaters reuses compressors: each holds about a megabyte of state.
 var deflaters = sync.Pool{New: func() any {
@@ -81,7 +88,8 @@ type taskTicket struct {
 
 // fileTicket is what reading a data file needs of its catalog entry.
 type fileTicket struct {
-	Path     string   `json:"p"`
+	Name     string   `json:"m,omitempty"` // the file name, under the table's partition directory
+	Path     string   `json:"p,omitempty"` // else the path from the warehouse root
 	Seq      int64    `json:"q"`
 	Rows     int64    `json:"n"`
 	Size     int64    `json:"z,omitempty"`
@@ -158,7 +166,7 @@ func decodeTable(t tableTicket) (*catalog.Table, error) {
 
 // encodeTasks lists tasks with their files, or only the tasks when they
 // hold more than maxFiles files.
-func encodeTasks(tasks []mor.Task, maxFiles int) []taskTicket {
+func encodeTasks(tbl *catalog.Table, tasks []mor.Task, maxFiles int) []taskTicket {
 	n := 0
 	for _, t := range tasks {
 		n += len(t.Files)
@@ -169,10 +177,16 @@ func encodeTasks(tasks []mor.Task, maxFiles int) []taskTicket {
 		if n > maxFiles {
 			continue
 		}
+		dir := partitionDir(tbl, t.Partition)
 		out[i].Files = make([]fileTicket, len(t.Files))
 		for j, f := range t.Files {
-			out[i].Files[j] = fileTicket{Path: f.Path, Seq: f.Seq, Rows: f.Rows, Size: f.Size,
-				Columns: f.Columns, SchemaID: f.SchemaID, Deletes: f.Deletes}
+			ft := fileTicket{Seq: f.Seq, Rows: f.Rows, Size: f.Size, Columns: f.Columns, SchemaID: f.SchemaID, Deletes: f.Deletes}
+			if name, ok := strings.CutPrefix(f.Path, dir); ok && name != "" && !strings.Contains(name, "/") {
+				ft.Name = name
+			} else {
+				ft.Path = f.Path
+			}
+			out[i].Files[j] = ft
 		}
 	}
 	return out
@@ -180,19 +194,33 @@ func encodeTasks(tasks []mor.Task, maxFiles int) []taskTicket {
 
 // decodeTasks returns the tasks of a ticket; ok is false when the ticket
 // does not list their files.
-func decodeTasks(tasks []taskTicket) ([]mor.Task, bool) {
+func decodeTasks(tbl *catalog.Table, tasks []taskTicket) ([]mor.Task, bool) {
 	out := make([]mor.Task, len(tasks))
 	for i, t := range tasks {
 		if t.Files == nil {
 			return nil, false
 		}
+		dir := partitionDir(tbl, t.Partition)
 		out[i] = mor.Task{Partition: t.Partition, Bucket: t.Bucket, Files: make([]catalog.DataFile, len(t.Files))}
 		for j, f := range t.Files {
-			out[i].Files[j] = catalog.DataFile{Path: f.Path, Partition: t.Partition, Bucket: t.Bucket, Seq: f.Seq,
+			p := f.Path
+			if f.Name != "" {
+				p = dir + f.Name
+			}
+			out[i].Files[j] = catalog.DataFile{Path: p, Partition: t.Partition, Bucket: t.Bucket, Seq: f.Seq,
 				Rows: f.Rows, Size: f.Size, Columns: f.Columns, SchemaID: f.SchemaID, Deletes: f.Deletes}
 		}
 	}
 	return out, true
+}
+
+// partitionDir is the directory, with a trailing slash, that a table's
+// writers put the files of a partition in.
+func partitionDir(tbl *catalog.Table, partition string) string {
+	if partition == "" {
+		return path.Join(tbl.Path) + "/"
+	}
+	return path.Join(tbl.Path, partition) + "/"
 }
 
 // seal serialises v, compresses it (file paths repeat long prefixes) and
@@ -201,6 +229,9 @@ func (s *Server) seal(v any) ([]byte, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
+	}
+	if len(raw) <= deflateAbove {
+		return s.sign(sealPlain, raw), nil
 	}
 	var buf bytes.Buffer
 	zw := deflaters.Get().(*flate.Writer)
@@ -212,20 +243,24 @@ func (s *Server) seal(v any) ([]byte, error) {
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	payload := buf.Bytes()
+	return s.sign(sealDeflated, buf.Bytes()), nil
+}
+
+// sign prefixes payload with its format byte and appends the HMAC of both.
+func (s *Server) sign(format byte, payload []byte) []byte {
 	mac := hmac.New(sha256.New, s.cfg.Secret)
-	mac.Write([]byte{sealVersion})
+	mac.Write([]byte{format})
 	mac.Write(payload)
 	out := make([]byte, 0, 1+len(payload)+sha256.Size)
-	out = append(out, sealVersion)
+	out = append(out, format)
 	out = append(out, payload...)
-	return mac.Sum(out), nil
+	return mac.Sum(out)
 }
 
 // unseal checks the signature of b and decodes its payload into v. what
 // names the kind of token in error messages.
 func (s *Server) unseal(b []byte, what string, v any) error {
-	if len(b) < 1+sha256.Size+2 || b[0] != sealVersion {
+	if len(b) < 1+sha256.Size+2 || (b[0] != sealPlain && b[0] != sealDeflated) {
 		return fmt.Errorf("%w: the %s is malformed", ErrTicket, what)
 	}
 	payload := b[1 : len(b)-sha256.Size]
@@ -235,9 +270,13 @@ func (s *Server) unseal(b []byte, what string, v any) error {
 	if !hmac.Equal(mac.Sum(nil), b[len(b)-sha256.Size:]) {
 		return fmt.Errorf("%w: the %s signature does not match (forged, altered, or signed by a server with another secret)", ErrTicket, what)
 	}
-	zr := flate.NewReader(bytes.NewReader(payload))
-	defer zr.Close()
-	dec := json.NewDecoder(io.LimitReader(zr, maxSealedPayload))
+	var r io.Reader = bytes.NewReader(payload)
+	if b[0] == sealDeflated {
+		zr := flate.NewReader(r)
+		defer zr.Close()
+		r = io.LimitReader(zr, maxSealedPayload)
+	}
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%w: the %s payload is unreadable: %v", ErrTicket, what, err)
