@@ -8,9 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -178,16 +181,15 @@ func printError(w io.Writer, err error) {
 }
 
 // sqlSession is a connection of the sql sub-command. The server keeps
-// session options (the current schema) in a cookie: the session's clients
-// keep the cookies they are sent and send them back on every call.
+// session options (the current schema) in a cookie: the session takes it
+// from the answer to SetSessionOptions and sends it on every later call.
 type sqlSession struct {
-	addr       string
-	cl         *flightsql.Client
-	dialOpts   []grpc.DialOption
-	middleware []flight.ClientMiddleware // the cookie jar, shared by all clients
-	md         metadata.MD               // the bearer token, after logging in
-	others     map[string]*flightsql.Client
-	out, err   io.Writer
+	addr     string
+	cl       *flightsql.Client
+	dialOpts []grpc.DialOption
+	md       metadata.MD // the bearer token after logging in, and the session cookie
+	others   map[string]*flightsql.Client
+	out, err io.Writer
 }
 
 func connect(ctx context.Context, cfg sqlConfig, out, errOut io.Writer) (*sqlSession, error) {
@@ -200,19 +202,20 @@ func connect(ctx context.Context, cfg sqlConfig, out, errOut io.Writer) (*sqlSes
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(lsflight.MaxMessageSize), grpc.MaxCallSendMsgSize(lsflight.MaxMessageSize)),
 		grpc.WithUserAgent("lakesoul-flight-sql/" + versionString()),
 	}
-	mw := []flight.ClientMiddleware{flight.NewClientCookieMiddleware()}
-	cl, err := flightsql.NewClient(cfg.Addr, nil, mw, opts...)
+	cl, err := flightsql.NewClient(cfg.Addr, nil, nil, opts...)
 	if err != nil {
 		return nil, err
 	}
-	s := &sqlSession{addr: cfg.Addr, cl: cl, dialOpts: opts, middleware: mw, others: map[string]*flightsql.Client{}, out: out, err: errOut}
+	s := &sqlSession{addr: cfg.Addr, cl: cl, dialOpts: opts, md: metadata.MD{}, others: map[string]*flightsql.Client{}, out: out, err: errOut}
 	if cfg.User != "" {
 		actx, err := cl.Client.AuthenticateBasicToken(ctx, cfg.User, cfg.Password)
 		if err != nil {
 			_ = cl.Close()
 			return nil, err
 		}
-		s.md, _ = metadata.FromOutgoingContext(actx)
+		if md, ok := metadata.FromOutgoingContext(actx); ok {
+			s.md = md.Copy()
+		}
 	}
 	return s, nil
 }
@@ -233,12 +236,6 @@ func (s *sqlSession) callCtx(ctx context.Context) context.Context {
 }
 
 // exec runs one statement and prints its result.
-//
-// Each statement's calls end with it. This matters for the cookie jar:
-// arrow-go hands a stream's response headers to it only when the stream
-// ends, and an update's stream is never read to its end, so ending the
-// call discards its headers rather than applying them whenever the stream
-// is collected, perhaps after a later statement changed the session.
 func (s *sqlSession) exec(ctx context.Context, stmt string) error {
 	ctx, cancel := context.WithCancel(s.callCtx(ctx))
 	defer cancel()
@@ -250,9 +247,10 @@ func (s *sqlSession) exec(ctx context.Context, stmt string) error {
 		return err
 	}
 	if schema, ok := useSchema(stmt); ok {
-		// The server checked the schema, but the cookie it answered the
-		// update with never reaches the jar (see above): set the option
-		// through a call whose cookie does.
+		// The server checked the schema; take the session cookie from a
+		// unary-like call whose headers are read before it returns (an
+		// update's DoPut headers reach arrow-go only when its stream is
+		// collected).
 		if err := s.setSchema(ctx, schema); err != nil {
 			return err
 		}
@@ -289,14 +287,47 @@ func (s *sqlSession) setSchema(ctx context.Context, schema string) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.cl.SetSessionOptions(ctx, &flight.SetSessionOptionsRequest{SessionOptions: opts})
+	var header, trailer metadata.MD
+	res, err := s.cl.SetSessionOptions(ctx, &flight.SetSessionOptionsRequest{SessionOptions: opts}, grpc.Header(&header), grpc.Trailer(&trailer))
 	if err != nil {
 		return err
 	}
 	if e, failed := res.GetErrors()["schema"]; failed {
 		return fmt.Errorf("the server did not keep schema %q for the session: %s", schema, e.GetValue())
 	}
+	s.keepCookies(append(header.Get("set-cookie"), trailer.Get("set-cookie")...))
 	return nil
+}
+
+// keepCookies updates the cookies the session sends from Set-Cookie lines.
+func (s *sqlSession) keepCookies(lines []string) {
+	jar := map[string]string{}
+	for _, line := range s.md.Get("cookie") {
+		if cs, err := http.ParseCookie(line); err == nil {
+			for _, c := range cs {
+				jar[c.Name] = c.Value
+			}
+		}
+	}
+	for _, line := range lines {
+		c, err := http.ParseSetCookie(line)
+		if err != nil {
+			continue
+		}
+		if c.MaxAge < 0 || c.Value == "" {
+			delete(jar, c.Name)
+		} else {
+			jar[c.Name] = c.Value
+		}
+	}
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(jar)) {
+		parts = append(parts, (&http.Cookie{Name: name, Value: jar[name]}).String())
+	}
+	s.md.Delete("cookie")
+	if len(parts) > 0 {
+		s.md.Set("cookie", strings.Join(parts, "; "))
+	}
 }
 
 // query runs a query, reads every endpoint in order and prints the rows.
@@ -354,7 +385,7 @@ func (s *sqlSession) clientFor(ep *flight.FlightEndpoint) (*flightsql.Client, er
 		if c, ok := s.others[u.Host]; ok {
 			return c, nil
 		}
-		c, err := flightsql.NewClient(u.Host, nil, s.middleware, s.dialOpts...)
+		c, err := flightsql.NewClient(u.Host, nil, nil, s.dialOpts...)
 		if err != nil {
 			firstErr = cmpOr(firstErr, err)
 			continue
