@@ -89,6 +89,17 @@ func (sc *snapshotCache) dropTable(id string) {
 	}
 }
 
+// dropBelow removes the cached snapshots of table id older than version v.
+func (sc *snapshotCache) dropBelow(id string, v int64) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for ver, e := range sc.byTable[id] {
+		if ver < v {
+			sc.remove(e)
+		}
+	}
+}
+
 func (sc *snapshotCache) clear() {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()

@@ -125,7 +125,7 @@ func (c *Catalog) EvolveSchema(ctx context.Context, tableID string, expectVersio
 		}
 	}
 	if k := c.cfg.CheckpointEvery; k > 0 && cm.Version%k == 0 {
-		if s, err := c.snapshotAt(ctx, &tableState{rec: &next}, cm.Version); err == nil {
+		if s, err := c.snapshotAt(ctx, &tableState{rec: &next, oldest: st.oldest}, cm.Version); err == nil {
 			c.checkpoint(ctx, rec.Path, s)
 		}
 	}
