@@ -88,7 +88,9 @@ func (c *Catalog) ckptPrefix(id string) string { return c.tablePrefix(id) + "ckp
 func (c *Catalog) ckptKey(id string, v int64) string {
 	return c.ckptPrefix(id) + seqKey(v)
 }
-func (c *Catalog) oldestKey(id string) string { return c.tablePrefix(id) + "oldest" }
+func (c *Catalog) oldestKey(id string) string  { return c.tablePrefix(id) + "oldest" }
+func (c *Catalog) droppedPrefix() string       { return c.prefix + "dropped/" }
+func (c *Catalog) droppedKey(id string) string { return c.droppedPrefix() + id }
 
 // seqKey formats a non-negative number so that keys sort numerically.
 func seqKey(n int64) string { return fmt.Sprintf("%020d", n) }

@@ -57,12 +57,17 @@
 //	                               oldest version still readable and its
 //	                               commit time, written by ExpireVersions;
 //	                               absent means 0
+//	dropped/<id>                   DroppedTable as JSON ({"id","namespace",
+//	                               "name","path","dropped_at"}): a dropped
+//	                               table whose files may remain, until
+//	                               ForgetDroppedTable
 //
 // A commit is one transaction comparing the exact bytes of the head key
 // read before (and that the table's metadata exists) and writing the head,
 // commit and timestamp keys. Creating a table writes its name, metadata,
 // schema 0 and version 0 in one transaction; dropping it deletes the name
-// and the whole t/<id>/ range in one transaction.
+// and the whole t/<id>/ range and writes dropped/<id> in one transaction
+// that compares the name and the metadata's mod revision read before.
 // A checkpoint is written only while its version's commit key exists, so
 // none appears for a dropped table or below the oldest version.
 //
