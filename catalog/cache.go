@@ -63,6 +63,7 @@ func (sc *snapshotCache) put(s *Snapshot) {
 		sc.byTable[id] = m
 	}
 	if e := m[s.Version]; e != nil {
+		e.Value = s // the same files; s may carry newer properties
 		sc.lru.MoveToFront(e)
 		return
 	}

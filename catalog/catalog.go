@@ -116,6 +116,7 @@ type tableState struct {
 	headRaw []byte
 	head    head
 	rec     *tableRecord
+	metaRev int64 // mod revision of the meta key
 	// oldest is the oldest readable version with its commit time; zero
 	// (version 0) when nothing was expired. oldestRev is the oldest key's
 	// mod revision, 0 when it does not exist.
@@ -143,7 +144,7 @@ func (c *Catalog) readState(ctx context.Context, id string) (*tableState, error)
 	if len(hk) == 0 || len(mk) == 0 {
 		return nil, fmt.Errorf("%w: table id %q does not exist", ErrNotFound, id)
 	}
-	st := &tableState{rev: resp.Header.Revision, headRaw: hk[0].Value}
+	st := &tableState{rev: resp.Header.Revision, headRaw: hk[0].Value, metaRev: mk[0].ModRevision}
 	if err := json.Unmarshal(hk[0].Value, &st.head); err != nil {
 		return nil, fmt.Errorf("catalog: table %s: decode head: %w", id, err)
 	}

@@ -11,7 +11,8 @@
 //
 // Old versions can be expired (ExpireVersions): the history then starts
 // at the table's oldest version, and reading below it fails with an error
-// matching ErrExpired and ErrNotFound.
+// matching ErrExpired and ErrNotFound. Table properties are not versioned:
+// SetProperties changes them for every version without adding one.
 //
 // Invariants:
 //   - versions are gapless: head moves from v to v+1 only in the transaction
@@ -85,6 +86,10 @@
 // transaction's revision, so an expiry committed meanwhile never shows them
 // a partial history. Cached snapshots below the oldest version are never
 // served nor used as a base.
+//
+// SetProperties and EvolveSchema write the metadata key in transactions
+// comparing its mod revision read before, and retry when only the
+// metadata moved, so neither loses the other's change.
 //
 // Creating a table or a view is one transaction comparing that the
 // namespace key exists and that the name is free under tname/ and view/

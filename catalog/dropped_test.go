@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"sync"
 	"testing"
 	"time"
 )
@@ -110,4 +111,48 @@ func TestDroppedTables(t *testing.T) {
 		check(t, []DroppedTable{want[2],
 			{ID: again.ID, Namespace: DefaultNamespace, Name: "c", Path: again.Path, DroppedAt: start.Add(4 * time.Minute)}})
 	})
+}
+
+// A drop racing changes of the table's metadata either wins or reads the
+// metadata again; it never fails because of them.
+func TestDropTableRacingMetadata(t *testing.T) {
+	c, _ := newTestCatalog(t, nil)
+	ctx := ctxT(t)
+	tbl := mustCreate(t, c, pkSpec("racy"))
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_, err := c.SetProperties(ctx, tbl.ID, map[string]string{"n": string(rune('a' + i%26))}, nil)
+			if errors.Is(err, ErrNotFound) {
+				return
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	time.Sleep(5 * time.Millisecond)
+	dropped, err := c.DropTable(ctx, DefaultNamespace, "racy")
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dropped.ID != tbl.ID {
+		t.Fatalf("dropped %+v", dropped)
+	}
+	got, err := c.DroppedTables(ctx)
+	if err != nil || len(got) != 1 || got[0].ID != tbl.ID || got[0].Path != tbl.Path {
+		t.Fatalf("DroppedTables = %+v, %v", got, err)
+	}
+	if _, err := c.LoadTableByID(ctx, tbl.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("table still loads after the drop: %v", err)
+	}
 }

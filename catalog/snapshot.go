@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -121,7 +122,7 @@ func (c *Catalog) snapshotAt(ctx context.Context, st *tableState, v int64) (*Sna
 		return nil, expiredVersion(st, v)
 	}
 	if s := c.snaps.get(id, v); s != nil {
-		return s, nil
+		return c.withProperties(s, st.rec), nil
 	}
 	base := c.snaps.floor(id, v)
 	if base != nil && base.Version < st.oldest.Version {
@@ -175,6 +176,21 @@ func (c *Catalog) snapshotAt(ctx context.Context, st *tableState, v int64) (*Sna
 	s := &Snapshot{Table: t, Version: v, Timestamp: ts, Files: sortedFiles(files)}
 	c.snaps.put(s)
 	return s, nil
+}
+
+// withProperties returns the cached snapshot s with the properties of rec.
+// Properties are not versioned, so SetProperties may have changed them
+// after s was cached; the refreshed snapshot replaces s in the cache.
+func (c *Catalog) withProperties(s *Snapshot, rec *tableRecord) *Snapshot {
+	if maps.Equal(s.Table.Properties, rec.Properties) {
+		return s
+	}
+	t := *s.Table
+	t.Properties = rec.Properties
+	fresh := *s
+	fresh.Table = &t
+	c.snaps.put(&fresh)
+	return &fresh
 }
 
 // tableAtSchema returns the table described by rec with schema schemaID.
