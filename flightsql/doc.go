@@ -12,7 +12,8 @@
 // The query path is split by job:
 //   - sqlparse parses SQL;
 //   - plan (package) resolves table references through this package's
-//     resolver (resolve.go: stored tables at a pinned snapshot, t$history,
+//     resolver (resolve.go: stored tables and their t$files and
+//     t$partitions listings at a pinned snapshot, t$history,
 //     information_schema, stored views) and returns a native scan plan or a
 //     DuckDB plan; lowering SQL to table-store predicates lives there;
 //   - duck (package) runs DuckDB over record streams;
@@ -22,7 +23,19 @@
 //
 // Statement kinds dispatch through two tables in statements.go: those that
 // return rows (SELECT-like queries, EXPLAIN, SHOW, DESCRIBE) and those that
-// change something (DDL, DML, TRUNCATE, views, USE).
+// change something (DDL, DML, TRUNCATE, views, USE). CALL is in both.
+//
+// # Procedures
+//
+// CALL sys.<name>(...) runs a table maintenance job (procedures.go
+// declares them with their parameters and result row; procedures_run.go
+// wires each to what runs it). A call's arguments are bound and checked
+// (the table loaded, the partition parsed, kinds and ranges checked) before
+// anything runs, so a bad call changes nothing. As a query, the procedure
+// runs when GetFlightInfo plans it and its row travels in the ticket, so
+// reading the ticket again does not run it again; describing it (a
+// prepared statement's schema) runs nothing. As an update it runs once per
+// parameter row and reports the number of calls.
 //
 // A plain scan (one table, a column list or *, a WHERE the table store
 // evaluates, LIMIT) runs natively: GetFlightInfo returns one endpoint per

@@ -190,6 +190,18 @@ func (s *Server) readOf(ctx context.Context, rt readTicket) (plan.Read, error) {
 		}
 		rd.Source = &plan.Source{Kind: plan.SourceTable, Snapshot: snap, Table: snap.Table}
 		rd.Schema = plan.ProjectSchema(plan.PublicSchema(snap.Table.Schema), rt.Columns)
+	case plan.SourceFiles, plan.SourcePartitions:
+		v := rt.Version
+		snap, err := s.cfg.Catalog.Snapshot(ctx, rt.ID, catalog.SnapshotSpec{Version: &v})
+		if err != nil {
+			return rd, err
+		}
+		sch := filesSchema
+		if rt.Kind == plan.SourcePartitions {
+			sch = partitionsSchema
+		}
+		rd.Source = &plan.Source{Kind: rt.Kind, Snapshot: snap, Table: snap.Table, Schema: sch}
+		rd.Schema = sch
 	case plan.SourceHistory:
 		tbl, err := s.cfg.Catalog.LoadTableByID(ctx, rt.ID)
 		if err != nil {
@@ -212,7 +224,8 @@ func (s *Server) readOf(ctx context.Context, rt readTicket) (plan.Read, error) {
 
 // duckTables gives DuckDB a table for each read: a merge-on-read scan of
 // the pinned snapshot narrowed to the read's columns and filter, a history
-// listing, or an information_schema listing.
+// listing, the files or partitions of the pinned snapshot, or an
+// information_schema listing.
 func (s *Server) duckTables(ctx context.Context, reads []plan.Read) []duck.Table {
 	out := make([]duck.Table, len(reads))
 	for i, rd := range reads {
@@ -230,6 +243,10 @@ func (s *Server) duckTables(ctx context.Context, reads []plan.Read) []duck.Table
 			}
 		case plan.SourceHistory:
 			t.Open = func() (array.RecordReader, error) { return s.historyReader(ctx, rd.Source.Table.ID, rd.Source.Version) }
+		case plan.SourceFiles:
+			t.Open = func() (array.RecordReader, error) { return s.filesReader(rd.Source.Snapshot) }
+		case plan.SourcePartitions:
+			t.Open = func() (array.RecordReader, error) { return s.partitionsReader(rd.Source.Snapshot) }
 		case plan.SourceInfo:
 			t.Open = func() (array.RecordReader, error) { return s.infoReader(ctx, rd.Source.Info) }
 		}

@@ -89,6 +89,10 @@ func (s *Server) paramSchema(ctx context.Context, st sqlparse.Statement, schema 
 				}
 			}
 		}
+	case *sqlparse.Call:
+		if p, err := lookupProcedure(x.Procedure); err == nil {
+			p.paramTypes(x, types)
+		}
 	case *sqlparse.Query:
 		if p, err := s.buildPlan(ctx, x, queryEnv{schema: schema}); err == nil && p.Duck != nil {
 			run := p.Duck.Runs[0]

@@ -154,7 +154,7 @@ func (s *Server) duckQueryPlan(ctx context.Context, d *plan.Duck, env queryEnv) 
 		for _, rd := range run.Reads {
 			t := readTicket{Name: rd.Name, Kind: rd.Source.Kind, Info: rd.Source.Info, Columns: rd.Columns}
 			switch rd.Source.Kind {
-			case plan.SourceTable:
+			case plan.SourceTable, plan.SourceFiles, plan.SourcePartitions:
 				t.ID, t.Version = rd.Source.Snapshot.Table.ID, rd.Source.Snapshot.Version
 			case plan.SourceHistory:
 				t.ID, t.Version = rd.Source.Table.ID, rd.Source.Version

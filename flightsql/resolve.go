@@ -6,13 +6,38 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 )
 
 // historySuffix turns a table name into its history table: t$history.
-const historySuffix = "$history"
+const historySuffix = plan.HistorySuffix
+
+// metaTables are the suffixes that name a table's metadata tables, and the
+// source kind and row schema of each.
+var metaTables = []struct {
+	suffix string
+	kind   plan.SourceKind
+	schema *arrow.Schema
+}{
+	{plan.HistorySuffix, plan.SourceHistory, historySchema},
+	{plan.FilesSuffix, plan.SourceFiles, filesSchema},
+	{plan.PartitionsSuffix, plan.SourcePartitions, partitionsSchema},
+}
+
+// metaTable splits a metadata table's name into its table's name and kind;
+// ok is false for any other name.
+func metaTable(name string) (base string, kind plan.SourceKind, schema *arrow.Schema, ok bool) {
+	for _, m := range metaTables {
+		if b, found := strings.CutSuffix(name, m.suffix); found && b != "" {
+			return b, m.kind, m.schema, true
+		}
+	}
+	return name, plan.SourceTable, nil, false
+}
 
 // infoSchema is the schema of the information_schema tables.
 const infoSchema = "information_schema"
@@ -33,8 +58,9 @@ func (s *Server) qualify(n sqlparse.TableName, schema string) (string, string, e
 type resolver struct{ s *Server }
 
 // Resolve implements plan.Resolver: information_schema tables, t$history
-// tables, stored views and stored tables at the AS OF clause's snapshot
-// (the latest without one).
+// tables, stored views, and stored tables and their t$files and
+// t$partitions tables at the AS OF clause's snapshot (the latest without
+// one).
 func (r resolver) Resolve(ctx context.Context, ref sqlparse.TableRef, schema string) (*plan.Source, error) {
 	s := r.s
 	ns, name, err := s.qualify(ref.Name, schema)
@@ -51,12 +77,12 @@ func (r resolver) Resolve(ctx context.Context, ref sqlparse.TableRef, schema str
 		}
 		return &plan.Source{Kind: plan.SourceInfo, Info: strings.ToLower(name), Schema: sch}, nil
 	}
-	history := false
-	if base, ok := strings.CutSuffix(name, historySuffix); ok && base != "" {
-		history, name = true, base
+	base, kind, metaSchema, meta := metaTable(name)
+	if meta {
+		name = base
 	}
 	t, err := s.cfg.Catalog.LoadTable(ctx, ns, name)
-	if errors.Is(err, catalog.ErrNotFound) && !history {
+	if errors.Is(err, catalog.ErrNotFound) && !meta {
 		if v, verr := s.loadView(ctx, ns, name); verr == nil {
 			if ref.AsOf != nil {
 				return nil, invalidf("%s.%s is a view; it has no versions to travel to", ns, name)
@@ -67,7 +93,7 @@ func (r resolver) Resolve(ctx context.Context, ref sqlparse.TableRef, schema str
 	if err != nil {
 		return nil, err
 	}
-	if history {
+	if kind == plan.SourceHistory {
 		if ref.AsOf != nil {
 			return nil, invalidf("%s.%s%s is a history table; it has no versions to travel to", ns, name, historySuffix)
 		}
@@ -75,7 +101,7 @@ func (r resolver) Resolve(ctx context.Context, ref sqlparse.TableRef, schema str
 		if err != nil {
 			return nil, err
 		}
-		return &plan.Source{Kind: plan.SourceHistory, Table: t, Version: head, Schema: historySchema}, nil
+		return &plan.Source{Kind: plan.SourceHistory, Table: t, Version: head, Schema: metaSchema}, nil
 	}
 	var spec catalog.SnapshotSpec
 	if ref.AsOf != nil {
@@ -91,5 +117,5 @@ func (r resolver) Resolve(ctx context.Context, ref sqlparse.TableRef, schema str
 	if err != nil {
 		return nil, err
 	}
-	return &plan.Source{Kind: plan.SourceTable, Snapshot: snap, Table: snap.Table}, nil
+	return &plan.Source{Kind: kind, Snapshot: snap, Table: snap.Table, Schema: metaSchema}, nil
 }

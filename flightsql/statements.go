@@ -7,10 +7,11 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 )
 
-// Every statement kind the server runs is listed once here: those that
-// return rows (planned into tickets) and those that change something
-// (run by DoPut and reported as a row count). Adding a statement is adding
-// a line to one of the two tables.
+// Every statement kind the server runs is listed here: those that return
+// rows (planned into tickets) and those that change something (run by
+// DoPut and reported as a row count). Adding a statement is adding a line
+// to one of the two tables. CALL is in both: it changes something and
+// answers a row, and runs wherever a client sends it.
 
 // queryFunc plans a statement that returns rows.
 type queryFunc func(s *Server, ctx context.Context, st sqlparse.Statement, env queryEnv) (*queryPlan, error)
@@ -65,6 +66,7 @@ var queryKinds = func(entries ...queryEntry) map[reflect.Type]queryFunc {
 	queryOf((*Server).showTables),
 	queryOf((*Server).showColumns),
 	queryOf((*Server).showCreateTable),
+	queryOf((*Server).call),
 )
 
 // updateKinds are the statements that change something.
@@ -86,6 +88,7 @@ var updateKinds = func(entries ...updateEntry) map[reflect.Type]updateFunc {
 	updateOf((*Server).truncate),
 	updateOf((*Server).createView),
 	updateOf((*Server).dropView),
+	updateOf((*Server).callUpdate),
 )
 
 // querySelect plans a SELECT-like query.

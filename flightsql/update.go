@@ -46,6 +46,8 @@ func kindOf(st sqlparse.Statement) string {
 		return "delete"
 	case *sqlparse.CreateTable:
 		return "create_table_as"
+	case *sqlparse.Call:
+		return "" // counts calls, not rows
 	}
 	return "other"
 }
@@ -54,7 +56,7 @@ func kindOf(st sqlparse.Statement) string {
 // parameter rows (nil without parameters).
 func (s *Server) execUpdate(ctx context.Context, st sqlparse.Statement, params paramRows) (int64, error) {
 	n, err := s.runStatement(ctx, st, params)
-	if err == nil && n > 0 {
+	if err == nil && n > 0 && kindOf(st) != "" {
 		s.metrics.rowsWritten.WithLabelValues(kindOf(st)).Add(float64(n))
 	}
 	return n, err
@@ -229,8 +231,8 @@ func (s *Server) loadTarget(ctx context.Context, n sqlparse.TableName, schema st
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasSuffix(name, historySuffix) {
-		return nil, invalidf("%s.%s is a history table and cannot be written", ns, name)
+	if _, _, _, meta := metaTable(name); meta {
+		return nil, invalidf("%s.%s is a metadata table and cannot be written", ns, name)
 	}
 	return s.cfg.Catalog.LoadTable(ctx, ns, name)
 }

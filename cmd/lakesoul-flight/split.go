@@ -107,6 +107,7 @@ func isBlankSQL(s string) bool { return stripLeadingComments(s) == "" }
 var queryKeywords = map[string]bool{
 	"SELECT": true, "WITH": true, "VALUES": true, "FROM": true, "TABLE": true,
 	"SHOW": true, "DESCRIBE": true, "DESC": true, "SUMMARIZE": true, "EXPLAIN": true,
+	"CALL": true, // a procedure answers a row saying what it did
 }
 
 // isQuery reports whether stmt returns rows, judged by its first keyword

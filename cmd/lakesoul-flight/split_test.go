@@ -52,6 +52,8 @@ func TestIsQuery(t *testing.T) {
 		"table t":                                true,
 		"(select 1) union (select 2)":            true,
 		"-- comment\n/* c */ select 1":           true,
+		"CALL sys.compact('ns.t')":               true,
+		"call sys.expire_versions('t')":          true,
 		"insert into t values (1)":               false,
 		"update t set a = 1":                     false,
 		"delete from t":                          false,

@@ -10,9 +10,11 @@
 //   - Duck: anything else. It holds the SQL DuckDB runs, with every table
 //     reference replaced by the name of a table read, and the reads: for a
 //     stored table its pinned snapshot, the columns the query may name and
-//     the WHERE conjuncts the table store evaluates; for a history or
-//     information_schema table what to list. Stored views are expanded in
-//     place, recursively.
+//     the WHERE conjuncts the table store evaluates; for a metadata table
+//     (t$history, t$files, t$partitions) or an information_schema table
+//     what to list, and for t$files and t$partitions the pinned snapshot
+//     whose files are listed. Stored views are expanded in place,
+//     recursively.
 //
 // Lowering SQL to table-store predicates (Filter), evaluating literals and
 // parameters (Const), and typing parameters live here and nowhere else.

@@ -76,6 +76,9 @@ func Explain(ctx context.Context, p *Plan, st lsio.Storage) ([]string, error) {
 			out = append(out, lines...)
 		case SourceHistory:
 			add("  read %s: %s up to version %d", rd.Name, src.Name(), src.Version)
+		case SourceFiles, SourcePartitions:
+			add("  read %s: %s at version %d", rd.Name, src.Name(), src.Snapshot.Version)
+			add("    files: %d", len(src.Snapshot.Files))
 		default:
 			add("  read %s: %s", rd.Name, src.Name())
 		}

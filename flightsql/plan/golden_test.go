@@ -207,6 +207,27 @@ func (f *fixture) Resolve(_ context.Context, ref sqlparse.TableRef, schema strin
 	if strings.EqualFold(ns, "information_schema") {
 		return &Source{Kind: SourceInfo, Info: strings.ToLower(name), Schema: arrow.NewSchema([]arrow.Field{{Name: "table_name", Type: arrow.BinaryTypes.String}}, nil)}, nil
 	}
+	for _, meta := range []struct {
+		suffix string
+		kind   SourceKind
+	}{{FilesSuffix, SourceFiles}, {PartitionsSuffix, SourcePartitions}} {
+		base, ok := strings.CutSuffix(name, meta.suffix)
+		if !ok {
+			continue
+		}
+		s, ok := f.tables[ns+"."+base]
+		if !ok {
+			return nil, fmt.Errorf("%w: table %s.%s", catalog.ErrNotFound, ns, base)
+		}
+		if ref.AsOf != nil && ref.AsOf.HasVersion {
+			cp := *s
+			cp.Version = ref.AsOf.Version
+			cp.Files = cp.Files[:len(cp.Files)/2]
+			s = &cp
+		}
+		sch := arrow.NewSchema([]arrow.Field{{Name: "partition", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+		return &Source{Kind: meta.kind, Snapshot: s, Table: s.Table, Schema: sch}, nil
+	}
 	if base, ok := strings.CutSuffix(name, "$history"); ok {
 		s, ok := f.tables[ns+"."+base]
 		if !ok {

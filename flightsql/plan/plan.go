@@ -34,24 +34,44 @@ const (
 	SourceInfo
 	// SourceView is a stored view, expanded at planning time.
 	SourceView
+	// SourceFiles lists the live data files of a table at a pinned
+	// snapshot (t$files).
+	SourceFiles
+	// SourcePartitions lists the partitions of a table at a pinned
+	// snapshot, with their file counts and sizes (t$partitions).
+	SourcePartitions
 )
 
+var sourceKindNames = [...]string{"table", "history", "information_schema", "view", "files", "partitions"}
+
 func (k SourceKind) String() string {
-	return [...]string{"table", "history", "information_schema", "view"}[k]
+	if k >= 0 && int(k) < len(sourceKindNames) {
+		return sourceKindNames[k]
+	}
+	return fmt.Sprintf("SourceKind(%d)", int(k))
 }
+
+// Metadata table suffixes: t$history, t$files, t$partitions.
+const (
+	HistorySuffix    = "$history"
+	FilesSuffix      = "$files"
+	PartitionsSuffix = "$partitions"
+)
 
 // Source is what one table reference resolves to.
 type Source struct {
 	Kind SourceKind
-	// Snapshot is the pinned snapshot of a SourceTable.
+	// Snapshot is the pinned snapshot of a SourceTable, SourceFiles or
+	// SourcePartitions.
 	Snapshot *catalog.Snapshot
-	// Table is the table of a SourceTable or SourceHistory.
+	// Table is the table of every kind but SourceInfo and SourceView.
 	Table *catalog.Table
 	// Version is the newest version a SourceHistory lists.
 	Version int64
 	// Info is the lower-case table name of a SourceInfo.
 	Info string
-	// Schema is the row schema of a SourceHistory or SourceInfo.
+	// Schema is the row schema of the kinds other than SourceTable and
+	// SourceView.
 	Schema *arrow.Schema
 	// View is the definition of a SourceView.
 	View *View
@@ -73,7 +93,11 @@ func (s *Source) Name() string {
 	case SourceTable:
 		return s.Snapshot.Table.Namespace + "." + s.Snapshot.Table.Name
 	case SourceHistory:
-		return s.Table.Namespace + "." + s.Table.Name + "$history"
+		return s.Table.Namespace + "." + s.Table.Name + HistorySuffix
+	case SourceFiles:
+		return s.Table.Namespace + "." + s.Table.Name + FilesSuffix
+	case SourcePartitions:
+		return s.Table.Namespace + "." + s.Table.Name + PartitionsSuffix
 	case SourceInfo:
 		return "information_schema." + s.Info
 	}

@@ -9,7 +9,7 @@ import (
 // Statement is a parsed statement: *CreateSchema, *DropSchema,
 // *CreateTable, *DropTable, *CreateView, *DropView, *Insert, *Delete,
 // *Update, *Truncate, *Use, *ShowSchemas, *ShowTables, *ShowColumns,
-// *ShowCreateTable, *Explain or *Query.
+// *ShowCreateTable, *Explain, *Call or *Query.
 type Statement interface {
 	// NumParams is the number of parameters the statement takes: the
 	// number of "?", or the highest n of "$n".

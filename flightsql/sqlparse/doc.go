@@ -9,9 +9,10 @@
 //     CREATE TABLE ... AS query), CREATE/DROP VIEW, INSERT, DELETE, UPDATE,
 //     TRUNCATE, USE and the SET forms that change the current schema, the
 //     statements that inspect the catalog (SHOW SCHEMAS, SHOW TABLES,
-//     SHOW COLUMNS and DESCRIBE table, SHOW CREATE TABLE/VIEW) and EXPLAIN,
-//     and Query for the rest of what is read-only (SELECT, WITH, VALUES,
-//     FROM-first, TABLE, DESCRIBE query, SUMMARIZE, other SHOW forms);
+//     SHOW COLUMNS and DESCRIBE table, SHOW CREATE TABLE/VIEW), EXPLAIN,
+//     CALL of a procedure, and Query for the rest of what is read-only
+//     (SELECT, WITH, VALUES, FROM-first, TABLE, DESCRIBE query, SUMMARIZE,
+//     other SHOW forms);
 //   - the expression AST used by WHERE, SET and VALUES, and its rendering
 //     back to SQL (Expr.SQL) in a form that DuckDB and PostgreSQL both read;
 //   - the mapping from SQL type names to Arrow types (ParseType; the
@@ -92,11 +93,19 @@
 //	CREATE [OR REPLACE] VIEW [IF NOT EXISTS] v
 //	    [(column, ...)] AS query                          CreateView
 //	DROP VIEW [IF EXISTS] v                               DropView
+//	CALL name(arg, ..., param => arg, ...)                Call
 //
 // DESCRIBE followed by a query (SELECT, WITH, FROM, VALUES, TABLE or "(")
 // describes the query's result and is a Query, as is any other SHOW
 // (settings, SHOW ALL TABLES). EXPLAIN takes a query only, and a view's
 // query takes no parameters.
+//
+// CALL names a procedure with a dotted name of any number of parts and
+// passes it expressions (usually literals and parameters): positional
+// arguments first, then named ones (param => value), each name at most
+// once. Which procedures exist, and whether a value fits its parameter,
+// the server decides. ParseTableName and ParseTimestamp read the table
+// names and timestamps that procedures take as strings.
 //
 // A query's Funcs are the calls of version(), current_schema(),
 // current_database(), current_catalog[()], current_user[()] and

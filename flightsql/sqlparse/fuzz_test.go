@@ -60,6 +60,16 @@ var fuzzSeeds = []string{
 	"CREATE VIEW IF NOT EXISTS v AS SELECT $1",
 	"DROP VIEW IF EXISTS v",
 	"SELECT session_user, current_catalog, t.version(), 'current_user' AS current_user FROM version(), current_user u",
+	"CALL sys.compact('ns.t')",
+	"CALL sys.compact('ns.t', 'dt=2026-01-01/region=eu');",
+	"CALL sys.rollback_to_version('t', -5)",
+	"CALL sys.rollback_to_timestamp('t', TIMESTAMP '2026-01-02 03:04:05')",
+	"CALL sys.expire_versions('ns.t', older_than => '2026-01-01 00:00:00', retain_last => 10)",
+	"CALL lakesoul.\"Sys\".x(?, table => $1)",
+	"CALL sys.expire_versions(retain_last => ?, table => ?)",
+	"CALL sys.x(a => 1, 2)",
+	"CALL sys.x(a => 1, a => 2)",
+	"CALL sys.x(keep => INTERVAL '7 days', at => DATE '2026-01-01')",
 }
 
 // FuzzParse requires that Parse never panics, that errors carry sane
@@ -107,6 +117,20 @@ func FuzzParse(f *testing.F) {
 			}
 			for _, row := range s.Rows {
 				exprs = append(exprs, row...)
+			}
+		case *Call:
+			if len(s.Procedure) == 0 {
+				t.Fatalf("CALL without a procedure name: %q", sql)
+			}
+			named := map[string]bool{}
+			for _, a := range s.Args {
+				if a.Name == "" && len(named) > 0 || named[a.Name] {
+					t.Fatalf("CALL arguments out of order or repeated: %q", sql)
+				}
+				if a.Name != "" {
+					named[a.Name] = true
+				}
+				exprs = append(exprs, a.Value)
 			}
 		case *Delete:
 			exprs = append(exprs, s.Where)

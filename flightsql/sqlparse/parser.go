@@ -8,8 +8,9 @@ import (
 // one of *CreateSchema, *DropSchema, *CreateTable, *DropTable, *CreateView,
 // *DropView, *Insert, *Delete, *Update, *Truncate, *Use, *ShowSchemas,
 // *ShowTables, *ShowColumns (SHOW COLUMNS, DESCRIBE table),
-// *ShowCreateTable, *Explain or *Query (SELECT, WITH, VALUES, FROM-first,
-// TABLE, DESCRIBE query, SUMMARIZE and any other SHOW). Errors are *Error.
+// *ShowCreateTable, *Explain, *Call or *Query (SELECT, WITH, VALUES,
+// FROM-first, TABLE, DESCRIBE query, SUMMARIZE and any other SHOW). Errors
+// are *Error.
 func Parse(sql string) (Statement, error) {
 	toks, nparams, err := lex(sql)
 	if err != nil {
@@ -228,6 +229,8 @@ func (p *parser) statement() (Statement, error) {
 		return p.describe()
 	case "explain":
 		return p.explain()
+	case "call":
+		return p.callStatement()
 	case "use":
 		p.next()
 		n, err := p.name("a schema name after USE")
