@@ -113,7 +113,8 @@ func (w *Writer) DropPartitions(ctx context.Context, tbl *catalog.Table, drop fu
 // Summary["rolled_back_to"] names the version. The table keeps its current
 // schema (files of older schemas are read by field id).
 //
-// Rolling back to the head version commits nothing and returns nil. A
+// Rolling back to the head version, or to one whose live files are those
+// of the head, commits nothing and returns nil. A
 // version that does not exist (or is no longer retained) is the catalog's
 // error, and nothing changes. Rollback conflicts with every concurrent
 // commit (ErrConflict, retryable), like an overwrite of the whole table.
@@ -154,6 +155,9 @@ func (w *Writer) Rollback(ctx context.Context, tbl *catalog.Table, spec catalog.
 		if !now[f.Path] {
 			added = append(added, f)
 		}
+	}
+	if len(added) == 0 && len(removed) == 0 {
+		return nil, nil // the live files are those of the target already
 	}
 	if err := w.checkExist(ctx, added); err != nil {
 		return nil, fmt.Errorf("txn: rollback of %s.%s to version %d: %w", tbl.Namespace, tbl.Name, target.Version, err)
