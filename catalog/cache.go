@@ -63,6 +63,7 @@ func (sc *snapshotCache) put(s *Snapshot) {
 		sc.byTable[id] = m
 	}
 	if e := m[s.Version]; e != nil {
+		e.Value = s // the same files; s may carry newer properties
 		sc.lru.MoveToFront(e)
 		return
 	}
@@ -86,6 +87,17 @@ func (sc *snapshotCache) dropTable(id string) {
 	defer sc.mu.Unlock()
 	for _, e := range sc.byTable[id] {
 		sc.remove(e)
+	}
+}
+
+// dropBelow removes the cached snapshots of table id older than version v.
+func (sc *snapshotCache) dropBelow(id string, v int64) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for ver, e := range sc.byTable[id] {
+		if ver < v {
+			sc.remove(e)
+		}
 	}
 }
 

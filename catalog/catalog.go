@@ -88,14 +88,17 @@ func (c *Catalog) ckptPrefix(id string) string { return c.tablePrefix(id) + "ckp
 func (c *Catalog) ckptKey(id string, v int64) string {
 	return c.ckptPrefix(id) + seqKey(v)
 }
+func (c *Catalog) oldestKey(id string) string  { return c.tablePrefix(id) + "oldest" }
+func (c *Catalog) droppedPrefix() string       { return c.prefix + "dropped/" }
+func (c *Catalog) droppedKey(id string) string { return c.droppedPrefix() + id }
 
 // seqKey formats a non-negative number so that keys sort numerically.
 func seqKey(n int64) string { return fmt.Sprintf("%020d", n) }
 
-// head is the value of a table's head key.
+// head is the value of a table's head key, and of its oldest key.
 type head struct {
 	Version int64 `json:"version"`
-	TS      int64 `json:"ts"` // unix nanoseconds of the head commit
+	TS      int64 `json:"ts"` // unix nanoseconds of that version's commit
 }
 
 func encodeHead(v int64, ts time.Time) string {
@@ -103,14 +106,26 @@ func encodeHead(v int64, ts time.Time) string {
 	return string(b)
 }
 
-// tableState is a consistent read of a table's head and metadata.
+// tableState is a consistent read of a table's head, metadata and oldest
+// version, all at etcd revision rev.
 type tableState struct {
+	// rev is the etcd revision of the read; reads of the table's history
+	// made for this state use it, so that they see the keys as they were
+	// then, whatever expiry removed since. 0 reads the latest revision.
+	rev     int64
 	headRaw []byte
 	head    head
 	rec     *tableRecord
+	metaRev int64 // mod revision of the meta key
+	// oldest is the oldest readable version with its commit time; zero
+	// (version 0) when nothing was expired. oldestRev is the oldest key's
+	// mod revision, 0 when it does not exist.
+	oldest    head
+	oldestRev int64
 }
 
-// readState reads a table's head and metadata in one transaction.
+// readState reads a table's head, metadata and oldest version in one
+// transaction.
 func (c *Catalog) readState(ctx context.Context, id string) (*tableState, error) {
 	if !isTableID(id) {
 		return nil, fmt.Errorf("%w: table id %q does not exist", ErrNotFound, id)
@@ -118,21 +133,29 @@ func (c *Catalog) readState(ctx context.Context, id string) (*tableState, error)
 	resp, err := c.cli.Txn(ctx).Then(
 		clientv3.OpGet(c.headKey(id)),
 		clientv3.OpGet(c.metaKey(id)),
+		clientv3.OpGet(c.oldestKey(id)),
 	).Commit()
 	if err != nil {
 		return nil, fmt.Errorf("catalog: read table %s: %w", id, err)
 	}
 	hk := resp.Responses[0].GetResponseRange().Kvs
 	mk := resp.Responses[1].GetResponseRange().Kvs
+	ok := resp.Responses[2].GetResponseRange().Kvs
 	if len(hk) == 0 || len(mk) == 0 {
 		return nil, fmt.Errorf("%w: table id %q does not exist", ErrNotFound, id)
 	}
-	st := &tableState{headRaw: hk[0].Value}
+	st := &tableState{rev: resp.Header.Revision, headRaw: hk[0].Value, metaRev: mk[0].ModRevision}
 	if err := json.Unmarshal(hk[0].Value, &st.head); err != nil {
 		return nil, fmt.Errorf("catalog: table %s: decode head: %w", id, err)
 	}
 	if st.rec, err = decodeTableRecord(mk[0].Value); err != nil {
 		return nil, fmt.Errorf("catalog: table %s: %w", id, err)
+	}
+	if len(ok) > 0 {
+		st.oldestRev = ok[0].ModRevision
+		if err := json.Unmarshal(ok[0].Value, &st.oldest); err != nil {
+			return nil, fmt.Errorf("catalog: table %s: decode oldest version: %w", id, err)
+		}
 	}
 	return st, nil
 }
@@ -140,8 +163,12 @@ func (c *Catalog) readState(ctx context.Context, id string) (*tableState, error)
 // rangeAll calls fn for every key in [start, end), in key order, reading
 // pages of a consistent revision.
 func (c *Catalog) rangeAll(ctx context.Context, start, end string, fn func(kv *mvccpb.KeyValue) error) error {
+	return c.rangeAllAt(ctx, 0, start, end, fn)
+}
+
+// rangeAllAt is rangeAll reading at etcd revision rev; 0 reads the latest.
+func (c *Catalog) rangeAllAt(ctx context.Context, rev int64, start, end string, fn func(kv *mvccpb.KeyValue) error) error {
 	const page = 256
-	var rev int64
 	for {
 		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(page)}
 		if rev > 0 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -293,13 +294,14 @@ func (c *Catalog) decodeCommit(ctx context.Context, value []byte) (*Commit, erro
 }
 
 // readCommits calls fn for the commits of a table with versions in
-// [from, to], ascending, and checks none is missing.
-func (c *Catalog) readCommits(ctx context.Context, tableID string, from, to int64, fn func(*Commit) error) error {
+// [from, to], ascending, read at etcd revision rev (0: the latest), and
+// checks none is missing.
+func (c *Catalog) readCommits(ctx context.Context, rev int64, tableID string, from, to int64, fn func(*Commit) error) error {
 	if from > to {
 		return nil
 	}
 	want := from
-	err := c.rangeAll(ctx, c.commitKey(tableID, from), c.commitKey(tableID, to+1), func(kv *mvccpb.KeyValue) error {
+	err := c.rangeAllAt(ctx, rev, c.commitKey(tableID, from), c.commitKey(tableID, to+1), func(kv *mvccpb.KeyValue) error {
 		cm, err := c.decodeCommit(ctx, kv.Value)
 		if err != nil {
 			return fmt.Errorf("table %s: %w", tableID, err)
@@ -322,32 +324,60 @@ func (c *Catalog) readCommits(ctx context.Context, tableID string, from, to int6
 // Commits returns the commits of a table with versions in [from, to],
 // ascending; to < 0 means the head version. from = to+1 gives an empty
 // list, so from = readVersion+1 lists what happened since a read.
+//
+// After ExpireVersions, from = 0 means the whole retained history: the
+// list starts at the oldest retained version (see Oldest). Any other
+// non-empty range reaching below the oldest version fails with an error
+// matching ErrExpired (and ErrNotFound): a caller asking for the commits
+// after its read version must not silently miss some.
 func (c *Catalog) Commits(ctx context.Context, tableID string, from, to int64) ([]Commit, error) {
-	st, err := c.readState(ctx, tableID)
-	if err != nil {
-		return nil, err
-	}
-	headV := st.head.Version
-	if to < 0 {
-		to = headV
-	}
-	switch {
-	case from < 0:
-		return nil, invalid("commits of table %s: from %d is negative", tableID, from)
-	case to > headV:
-		return nil, fmt.Errorf("%w: version %d does not exist (latest is %d)", ErrNotFound, to, headV)
-	case from > to+1:
-		return nil, invalid("commits of table %s: from %d is after to %d", tableID, from, to)
-	}
-	out := make([]Commit, 0, to-from+1)
-	err = c.readCommits(ctx, tableID, from, to, func(cm *Commit) error {
-		out = append(out, *cm)
-		return nil
+	var out []Commit
+	err := c.withState(ctx, tableID, func(st *tableState) error {
+		headV, oldest := st.head.Version, st.oldest.Version
+		to := to
+		if to < 0 {
+			to = headV
+		}
+		from := from
+		switch {
+		case from < 0:
+			return invalid("commits of table %s: from %d is negative", tableID, from)
+		case to > headV:
+			return fmt.Errorf("%w: version %d does not exist (latest is %d)", ErrNotFound, to, headV)
+		case from > to+1:
+			return invalid("commits of table %s: from %d is after to %d", tableID, from, to)
+		case from <= to && from < oldest:
+			if from > 0 || to < oldest {
+				return expiredVersion(st, from)
+			}
+			from = oldest
+		}
+		out = make([]Commit, 0, to-from+1)
+		return c.readCommits(ctx, st.rev, tableID, from, to, func(cm *Commit) error {
+			out = append(out, *cm)
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, notFoundIfDropped(ctx, c, tableID, err)
 	}
 	return out, nil
+}
+
+// withState calls read with a consistent read of the table, and again with
+// a fresh one (at most twice more) when etcd compacted the revision of the
+// read before read was done with it.
+func (c *Catalog) withState(ctx context.Context, tableID string, read func(*tableState) error) error {
+	for attempt := 1; ; attempt++ {
+		st, err := c.readState(ctx, tableID)
+		if err != nil {
+			return err
+		}
+		err = read(st)
+		if err == nil || attempt == 3 || !errors.Is(err, rpctypes.ErrCompacted) {
+			return err
+		}
+	}
 }
 
 // notFoundIfDropped turns err into ErrNotFound when the table disappeared
@@ -363,20 +393,21 @@ func notFoundIfDropped(ctx context.Context, c *Catalog, tableID string, err erro
 }
 
 // History returns a table's commits, newest first; limit > 0 returns at
-// most that many.
+// most that many. Only retained versions are listed: after ExpireVersions
+// the history ends at the oldest version.
 func (c *Catalog) History(ctx context.Context, tableID string, limit int) ([]Commit, error) {
-	headV, err := c.Head(ctx, tableID)
-	if err != nil {
-		return nil, err
-	}
-	from := int64(0)
-	if limit > 0 && int64(limit) <= headV {
-		from = headV - int64(limit) + 1
-	}
 	var out []Commit
-	err = c.readCommits(ctx, tableID, from, headV, func(cm *Commit) error {
-		out = append(out, *cm)
-		return nil
+	err := c.withState(ctx, tableID, func(st *tableState) error {
+		headV := st.head.Version
+		from := st.oldest.Version
+		if limit > 0 && headV-int64(limit)+1 > from {
+			from = headV - int64(limit) + 1
+		}
+		out = out[:0]
+		return c.readCommits(ctx, st.rev, tableID, from, headV, func(cm *Commit) error {
+			out = append(out, *cm)
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, notFoundIfDropped(ctx, c, tableID, err)

@@ -9,9 +9,20 @@
 // stores views: named queries, kept as written and expanded by the SQL
 // layer where they are read.
 //
+// Old versions can be expired (ExpireVersions): the history then starts
+// at the table's oldest version, and reading below it fails with an error
+// matching ErrExpired and ErrNotFound. Table properties are not versioned:
+// SetProperties changes them for every version without adding one.
+//
 // Invariants:
 //   - versions are gapless: head moves from v to v+1 only in the transaction
 //     that writes commit v+1;
+//   - the commit and timestamp keys of a table are exactly those of the
+//     versions in [oldest, head], where oldest is 0 until ExpireVersions
+//     raises it; it only grows, and never above head;
+//   - once oldest is above 0, a checkpoint exists at oldest and none below
+//     it, so that every retained version resolves without the removed
+//     commits;
 //   - commit timestamps strictly increase with the version, so "the newest
 //     version committed at or before t" is well defined;
 //   - a commit's description (file lists) larger than what fits one etcd
@@ -43,12 +54,42 @@
 //	t/<id>/ts/<unix nanoseconds>   version committed at that time
 //	t/<id>/ckpt/<version>          checkpoint: {"version","timestamp",
 //	                               "schema_id","files"}, or a manifest pointer
+//	t/<id>/oldest                  {"version":v,"ts":unix nanoseconds}: the
+//	                               oldest version still readable and its
+//	                               commit time, written by ExpireVersions;
+//	                               absent means 0
+//	dropped/<id>                   DroppedTable as JSON ({"id","namespace",
+//	                               "name","path","dropped_at"}): a dropped
+//	                               table whose files may remain, until
+//	                               ForgetDroppedTable
 //
 // A commit is one transaction comparing the exact bytes of the head key
 // read before (and that the table's metadata exists) and writing the head,
 // commit and timestamp keys. Creating a table writes its name, metadata,
 // schema 0 and version 0 in one transaction; dropping it deletes the name
-// and the whole t/<id>/ range in one transaction.
+// and the whole t/<id>/ range and writes dropped/<id> in one transaction
+// that compares the name and the metadata's mod revision read before.
+// A checkpoint is written only while its version's commit key exists, so
+// none appears for a dropped table or below the oldest version.
+//
+// Expiring the versions below k first writes the checkpoint at k if there
+// is none, then, in one transaction comparing that the metadata exists,
+// that the oldest key's mod revision is the one read before and that the
+// checkpoint at k exists, deletes the commit keys below k, the timestamp
+// keys below k's commit time and the checkpoints below k, and writes
+// oldest. It touches no key a commit compares or writes, so commits go on
+// concurrently; two expiries of one table serialize on the oldest key.
+//
+// Reads of a table (Snapshot, Commits, History, and the base snapshot of a
+// commit) read its head, metadata and oldest key in one transaction, then
+// the checkpoint, timestamp and commit keys they need at that
+// transaction's revision, so an expiry committed meanwhile never shows them
+// a partial history. Cached snapshots below the oldest version are never
+// served nor used as a base.
+//
+// SetProperties and EvolveSchema write the metadata key in transactions
+// comparing its mod revision read before, and retry when only the
+// metadata moved, so neither loses the other's change.
 //
 // Creating a table or a view is one transaction comparing that the
 // namespace key exists and that the name is free under tname/ and view/
@@ -62,6 +103,10 @@
 // "<table path>/_manifests/", named commit-<version>-<random>.json and
 // checkpoint-<version>-<random>.json; a manifest written for a commit that
 // then lost its race is never referenced and may be removed by cleanup.
+// Expiry keeps the schemas and leaves manifests alone: once the oldest
+// version is k, a commit or checkpoint manifest whose name carries a
+// version below k is no longer referenced and may be removed after a grace
+// period for readers still resolving older revisions.
 //
 // Timestamps are UTC with microsecond precision. The catalog, not the
 // caller, sets a commit's Timestamp and SchemaID (the table's schema when

@@ -57,33 +57,51 @@ func (c *Catalog) Schema(ctx context.Context, tableID string, schemaID int64) (*
 // may be dropped and reordered, except primary key and partition columns
 // and columns named by table properties, which must stay. Primary key
 // columns stay NOT NULL.
+//
+// When only the table's metadata changed meanwhile (SetProperties), the
+// schema change is checked and attempted again against it.
 func (c *Catalog) EvolveSchema(ctx context.Context, tableID string, expectVersion int64, newSchema *arrow.Schema) (*Commit, error) {
+	for {
+		cm, retry, err := c.evolveSchema(ctx, tableID, expectVersion, newSchema)
+		if !retry {
+			return cm, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// evolveSchema makes one attempt of EvolveSchema; retry reports that only
+// the table's metadata changed meanwhile (SetProperties), so that the
+// attempt can be repeated against it.
+func (c *Catalog) evolveSchema(ctx context.Context, tableID string, expectVersion int64, newSchema *arrow.Schema) (_ *Commit, retry bool, _ error) {
 	st, err := c.readState(ctx, tableID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if st.head.Version != expectVersion {
-		return nil, fmt.Errorf("%w: table %s is at version %d, the schema change expected %d",
+		return nil, false, fmt.Errorf("%w: table %s is at version %d, the schema change expected %d",
 			ErrVersionMismatch, tableID, st.head.Version, expectVersion)
 	}
 	rec := st.rec
 	old, err := c.cachedSchema(tableID, rec.SchemaID, rec.Schema)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	evolved, lastID, summary, err := evolve(rec, old, newSchema)
 	if err != nil {
-		return nil, fmt.Errorf("table %s: %w", tableID, err)
+		return nil, false, fmt.Errorf("table %s: %w", tableID, err)
 	}
 	schemaBytes, err := encodeSchema(evolved)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	next := *rec
 	next.Schema, next.SchemaID, next.LastFieldID = schemaBytes, rec.SchemaID+1, lastID
 	meta, err := json.Marshal(&next)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: encode table: %w", err)
+		return nil, false, fmt.Errorf("catalog: encode table: %w", err)
 	}
 	cm := Commit{
 		Version:     expectVersion + 1,
@@ -95,12 +113,12 @@ func (c *Catalog) EvolveSchema(ctx context.Context, tableID string, expectVersio
 	}
 	commitJSON, err := json.Marshal(&cm)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: encode commit: %w", err)
+		return nil, false, fmt.Errorf("catalog: encode commit: %w", err)
 	}
 	resp, err := c.cli.Txn(ctx).
 		If(
 			clientv3.Compare(clientv3.Value(c.headKey(tableID)), "=", string(st.headRaw)),
-			clientv3.Compare(clientv3.CreateRevision(c.metaKey(tableID)), ">", 0),
+			clientv3.Compare(clientv3.ModRevision(c.metaKey(tableID)), "=", st.metaRev),
 		).
 		Then(
 			clientv3.OpPut(c.schemaKey(tableID, next.SchemaID), string(schemaBytes)),
@@ -109,13 +127,21 @@ func (c *Catalog) EvolveSchema(ctx context.Context, tableID string, expectVersio
 			clientv3.OpPut(c.commitKey(tableID, cm.Version), string(commitJSON)),
 			clientv3.OpPut(c.tsKey(tableID, cm.Timestamp.UnixNano()), fmt.Sprint(cm.Version)),
 		).
-		Else(clientv3.OpGet(c.headKey(tableID))).
+		Else(
+			clientv3.OpGet(c.headKey(tableID)),
+			clientv3.OpGet(c.metaKey(tableID), clientv3.WithCountOnly()),
+		).
 		Commit()
 	if err != nil {
-		return nil, fmt.Errorf("catalog: evolve schema of table %s: %w", tableID, err)
+		return nil, false, fmt.Errorf("catalog: evolve schema of table %s: %w", tableID, err)
 	}
 	if !resp.Succeeded {
-		return nil, c.lostRace(tableID, cm.Version, resp.Responses[0].GetResponseRange().Kvs)
+		headKvs := resp.Responses[0].GetResponseRange().Kvs
+		if len(headKvs) > 0 && resp.Responses[1].GetResponseRange().Count > 0 &&
+			string(headKvs[0].Value) == string(st.headRaw) {
+			return nil, true, nil
+		}
+		return nil, false, c.lostRace(tableID, cm.Version, headKvs)
 	}
 	c.schemas.put(tableID, next.SchemaID, evolved)
 	if base := c.snaps.get(tableID, expectVersion); base != nil {
@@ -125,11 +151,11 @@ func (c *Catalog) EvolveSchema(ctx context.Context, tableID string, expectVersio
 		}
 	}
 	if k := c.cfg.CheckpointEvery; k > 0 && cm.Version%k == 0 {
-		if s, err := c.snapshotAt(ctx, &tableState{rec: &next}, cm.Version); err == nil {
+		if s, err := c.snapshotAt(ctx, &tableState{rec: &next, oldest: st.oldest}, cm.Version); err == nil {
 			c.checkpoint(ctx, rec.Path, s)
 		}
 	}
-	return &cm, nil
+	return &cm, false, nil
 }
 
 // evolve checks newSchema against the table and returns it with field ids

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -26,20 +28,22 @@ type checkpointRecord struct {
 // Snapshot resolves a snapshot of a table: the latest version, an exact
 // version (ErrNotFound when it does not exist), or the newest version
 // committed at or before a time (ErrNotFound when that is before version
-// 0).
+// 0). A version below the oldest retained one (see ExpireVersions), or a
+// time before that version's commit but not before the table's creation,
+// fails with an error matching both ErrExpired and ErrNotFound.
 //
 // The returned Snapshot, its Table and its Files are shared with other
 // callers and with the catalog's cache: they must not be modified.
 func (c *Catalog) Snapshot(ctx context.Context, tableID string, spec SnapshotSpec) (*Snapshot, error) {
-	st, err := c.readState(ctx, tableID)
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.resolveVersion(ctx, tableID, st.head.Version, spec)
-	if err != nil {
-		return nil, err
-	}
-	s, err := c.snapshotAt(ctx, st, v)
+	var s *Snapshot
+	err := c.withState(ctx, tableID, func(st *tableState) error {
+		v, err := c.resolveVersion(ctx, st, spec)
+		if err != nil {
+			return err
+		}
+		s, err = c.snapshotAt(ctx, st, v)
+		return err
+	})
 	if err != nil {
 		return nil, notFoundIfDropped(ctx, c, tableID, err)
 	}
@@ -49,7 +53,8 @@ func (c *Catalog) Snapshot(ctx context.Context, tableID string, spec SnapshotSpe
 // maxAsOf is the latest time whose UnixNano is defined.
 var maxAsOf = time.Unix(0, math.MaxInt64-1)
 
-func (c *Catalog) resolveVersion(ctx context.Context, tableID string, headV int64, spec SnapshotSpec) (int64, error) {
+func (c *Catalog) resolveVersion(ctx context.Context, st *tableState, spec SnapshotSpec) (int64, error) {
+	headV := st.head.Version
 	switch {
 	case spec.Version != nil && spec.AsOf != nil:
 		return 0, invalid("a snapshot is selected by version or by time, not both")
@@ -58,27 +63,28 @@ func (c *Catalog) resolveVersion(ctx context.Context, tableID string, headV int6
 		if v < 0 || v > headV {
 			return 0, fmt.Errorf("%w: version %d does not exist (latest is %d)", ErrNotFound, v, headV)
 		}
+		if v < st.oldest.Version {
+			return 0, expiredVersion(st, v)
+		}
 		return v, nil
 	case spec.AsOf != nil:
-		return c.versionAsOf(ctx, tableID, *spec.AsOf)
+		return c.versionAsOf(ctx, st, *spec.AsOf)
 	default:
 		return headV, nil
 	}
 }
 
-// versionAsOf returns the newest version committed at or before t.
-func (c *Catalog) versionAsOf(ctx context.Context, tableID string, t time.Time) (int64, error) {
+// versionAsOf returns the newest version committed at or before t, looked
+// up at the revision of st.
+func (c *Catalog) versionAsOf(ctx context.Context, st *tableState, t time.Time) (int64, error) {
+	id := st.rec.ID
+	created := st.rec.CreatedAt // version 0's commit time
 	notFound := func() error {
-		first := ""
-		resp, err := c.cli.Get(ctx, c.tsPrefix(tableID), clientv3.WithPrefix(), clientv3.WithLimit(1))
-		if err == nil && len(resp.Kvs) > 0 {
-			k := string(resp.Kvs[0].Key)
-			if n, err := strconv.ParseInt(k[len(c.tsPrefix(tableID)):], 10, 64); err == nil {
-				first = fmt.Sprintf(" (version 0 was committed at %s)", time.Unix(0, n).UTC().Format(time.RFC3339Nano))
-			}
+		if st.oldest.Version > 0 && !t.Before(created) {
+			return expiredTime(st, t)
 		}
-		return fmt.Errorf("%w: table %s has no version at or before %s%s",
-			ErrNotFound, tableID, t.UTC().Format(time.RFC3339Nano), first)
+		return fmt.Errorf("%w: table %s has no version at or before %s (version 0 was committed at %s)",
+			ErrNotFound, id, t.UTC().Format(time.RFC3339Nano), created.UTC().Format(time.RFC3339Nano))
 	}
 	if t.Before(time.Unix(0, 0)) {
 		return 0, notFound()
@@ -86,31 +92,43 @@ func (c *Catalog) versionAsOf(ctx context.Context, tableID string, t time.Time) 
 	if t.After(maxAsOf) {
 		t = maxAsOf
 	}
-	resp, err := c.cli.Get(ctx, c.tsPrefix(tableID),
-		clientv3.WithRange(c.tsKey(tableID, t.UnixNano()+1)),
+	resp, err := c.cli.Get(ctx, c.tsPrefix(id),
+		clientv3.WithRange(c.tsKey(id, t.UnixNano()+1)),
 		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend),
-		clientv3.WithLimit(1))
+		clientv3.WithLimit(1),
+		clientv3.WithRev(st.rev))
 	if err != nil {
-		return 0, fmt.Errorf("catalog: table %s: look up time %s: %w", tableID, t, err)
+		return 0, fmt.Errorf("catalog: table %s: look up time %s: %w", id, t, err)
 	}
 	if len(resp.Kvs) == 0 {
 		return 0, notFound()
 	}
 	v, err := strconv.ParseInt(string(resp.Kvs[0].Value), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("catalog: table %s: bad timestamp index entry %s: %w", tableID, resp.Kvs[0].Key, err)
+		return 0, fmt.Errorf("catalog: table %s: bad timestamp index entry %s: %w", id, resp.Kvs[0].Key, err)
+	}
+	if v < st.oldest.Version {
+		return 0, expiredTime(st, t)
 	}
 	return v, nil
 }
 
-// snapshotAt builds the snapshot at version v (at most st's head) from the
-// nearest cached snapshot or checkpoint below it and the commits after.
+// snapshotAt builds the snapshot at version v (between st's oldest and head
+// versions) from the nearest cached snapshot or checkpoint below it and
+// the commits after, reading etcd at st's revision.
 func (c *Catalog) snapshotAt(ctx context.Context, st *tableState, v int64) (*Snapshot, error) {
 	id := st.rec.ID
+	if v < st.oldest.Version {
+		return nil, expiredVersion(st, v)
+	}
 	if s := c.snaps.get(id, v); s != nil {
-		return s, nil
+		return c.withProperties(s, st.rec), nil
 	}
 	base := c.snaps.floor(id, v)
+	if base != nil && base.Version < st.oldest.Version {
+		// Cached before another catalog expired the commits after it.
+		base = nil
+	}
 	k := c.cfg.CheckpointEvery
 	if base == nil || k <= 0 || v-base.Version >= k {
 		ck, err := c.latestCheckpoint(ctx, st, v)
@@ -137,7 +155,7 @@ func (c *Catalog) snapshotAt(ctx context.Context, st *tableState, v int64) (*Sna
 	} else {
 		files = map[string]DataFile{}
 	}
-	err := c.readCommits(ctx, id, from, v, func(cm *Commit) error {
+	err := c.readCommits(ctx, st.rev, id, from, v, func(cm *Commit) error {
 		c.replayed.Add(1)
 		for _, f := range cm.Removed {
 			delete(files, f.Path)
@@ -158,6 +176,21 @@ func (c *Catalog) snapshotAt(ctx context.Context, st *tableState, v int64) (*Sna
 	s := &Snapshot{Table: t, Version: v, Timestamp: ts, Files: sortedFiles(files)}
 	c.snaps.put(s)
 	return s, nil
+}
+
+// withProperties returns the cached snapshot s with the properties of rec.
+// Properties are not versioned, so SetProperties may have changed them
+// after s was cached; the refreshed snapshot replaces s in the cache.
+func (c *Catalog) withProperties(s *Snapshot, rec *tableRecord) *Snapshot {
+	if maps.Equal(s.Table.Properties, rec.Properties) {
+		return s
+	}
+	t := *s.Table
+	t.Properties = rec.Properties
+	fresh := *s
+	fresh.Table = &t
+	c.snaps.put(&fresh)
+	return &fresh
 }
 
 // tableAtSchema returns the table described by rec with schema schemaID.
@@ -214,7 +247,8 @@ func (c *Catalog) latestCheckpoint(ctx context.Context, st *tableState, v int64)
 	resp, err := c.cli.Get(ctx, c.ckptPrefix(id),
 		clientv3.WithRange(c.ckptKey(id, v+1)),
 		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend),
-		clientv3.WithLimit(1))
+		clientv3.WithLimit(1),
+		clientv3.WithRev(st.rev))
 	if err != nil {
 		return nil, fmt.Errorf("catalog: table %s: read checkpoint: %w", id, err)
 	}
@@ -252,7 +286,7 @@ func (c *Catalog) checkpoint(ctx context.Context, tablePath string, s *Snapshot)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	id := s.Table.ID
-	if err := c.writeCheckpoint(ctx, tablePath, s); err != nil {
+	if err := c.writeCheckpoint(ctx, tablePath, s); err != nil && !errors.Is(err, errCheckpointGone) {
 		c.log.Warn("catalog: checkpoint not written", "table", id, "version", s.Version, "err", err)
 	}
 }
@@ -276,10 +310,24 @@ func (c *Catalog) writeCheckpoint(ctx context.Context, tablePath string, s *Snap
 			return err
 		}
 	}
-	// Only while the table exists: a dropped table must leave no keys.
-	_, err = c.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(c.metaKey(id)), ">", 0)).
+	// Only while the table exists (a dropped table must leave no keys) and
+	// the version was not expired (no checkpoint below the oldest version).
+	resp, err := c.cli.Txn(ctx).
+		If(
+			clientv3.Compare(clientv3.CreateRevision(c.metaKey(id)), ">", 0),
+			clientv3.Compare(clientv3.CreateRevision(c.commitKey(id, s.Version)), ">", 0),
+		).
 		Then(clientv3.OpPut(c.ckptKey(id, s.Version), string(b))).
 		Commit()
-	return err
+	if err != nil {
+		return err
+	}
+	if !resp.Succeeded {
+		return errCheckpointGone
+	}
+	return nil
 }
+
+// errCheckpointGone reports a checkpoint not written because its table was
+// dropped or its version expired meanwhile.
+var errCheckpointGone = errors.New("the table was dropped or the version expired")

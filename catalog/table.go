@@ -270,37 +270,71 @@ func (c *Catalog) ListTables(ctx context.Context, namespace string) ([]*Table, e
 }
 
 // DropTable removes table ns.name and its whole history from the catalog in
-// one transaction and returns its last metadata. Data files and manifests
-// under Table.Path are left to the caller.
+// one transaction and returns its last metadata. The same transaction
+// records the table under dropped/<id> (see DroppedTables): data files and
+// manifests under Table.Path are left to the caller, who removes them and
+// then calls ForgetDroppedTable.
 func (c *Catalog) DropTable(ctx context.Context, namespace, name string) (*Table, error) {
+	for {
+		t, retry, err := c.dropTable(ctx, namespace, name)
+		if !retry {
+			return t, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// dropTable makes one attempt of DropTable; retry reports that the table's
+// metadata changed between its read and the transaction.
+func (c *Catalog) dropTable(ctx context.Context, namespace, name string) (_ *Table, retry bool, _ error) {
 	id, err := c.tableID(ctx, namespace, name)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	meta, err := c.cli.Get(ctx, c.metaKey(id))
+	if err != nil {
+		return nil, false, fmt.Errorf("catalog: drop table %s.%s: %w", namespace, name, err)
+	}
+	if len(meta.Kvs) == 0 {
+		return nil, false, tableNotFound(namespace, name) // dropped meanwhile
+	}
+	rec, err := decodeTableRecord(meta.Kvs[0].Value)
+	if err != nil {
+		return nil, false, fmt.Errorf("catalog: drop table %s: %w", id, err)
+	}
+	record, err := json.Marshal(DroppedTable{
+		ID: id, Namespace: rec.Namespace, Name: rec.Name, Path: rec.Path, DroppedAt: c.now(),
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("catalog: drop table %s.%s: %w", namespace, name, err)
 	}
 	nameKey := c.tnameKey(namespace, name)
 	resp, err := c.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.Value(nameKey), "=", id)).
+		If(
+			clientv3.Compare(clientv3.Value(nameKey), "=", id),
+			clientv3.Compare(clientv3.ModRevision(c.metaKey(id)), "=", meta.Kvs[0].ModRevision),
+		).
 		Then(
-			clientv3.OpGet(c.metaKey(id)),
 			clientv3.OpDelete(nameKey),
 			clientv3.OpDelete(c.tablePrefix(id), clientv3.WithPrefix()),
+			clientv3.OpPut(c.droppedKey(id), string(record)),
 		).
+		Else(clientv3.OpGet(nameKey)).
 		Commit()
 	if err != nil {
-		return nil, fmt.Errorf("catalog: drop table %s.%s: %w", namespace, name, err)
+		return nil, false, fmt.Errorf("catalog: drop table %s.%s: %w", namespace, name, err)
 	}
 	if !resp.Succeeded {
-		return nil, tableNotFound(namespace, name)
+		kvs := resp.Responses[0].GetResponseRange().Kvs
+		if len(kvs) == 0 || string(kvs[0].Value) != id {
+			return nil, false, tableNotFound(namespace, name)
+		}
+		return nil, true, nil
 	}
 	c.snaps.dropTable(id)
 	defer c.schemas.dropTable(id)
-	kvs := resp.Responses[0].GetResponseRange().Kvs
-	if len(kvs) == 0 {
-		return nil, fmt.Errorf("catalog: drop table %s.%s: metadata of table %s was missing", namespace, name, id)
-	}
-	rec, err := decodeTableRecord(kvs[0].Value)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: dropped table %s: %w", id, err)
-	}
-	return c.table(rec)
+	t, err := c.table(rec)
+	return t, false, err
 }

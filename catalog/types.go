@@ -16,6 +16,10 @@ var (
 	// ErrVersionMismatch means the table's head moved since the caller read
 	// it; the commit was not applied. Callers decide whether to rebase.
 	ErrVersionMismatch = errors.New("catalog: table version changed concurrently")
+	// ErrExpired means a version existed but was removed by ExpireVersions.
+	// Errors the catalog returns for expired versions match both ErrExpired
+	// and ErrNotFound, so callers that only know ErrNotFound keep working.
+	ErrExpired = errors.New("catalog: version expired")
 )
 
 // DefaultNamespace is the namespace that always exists.
