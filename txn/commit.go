@@ -89,6 +89,10 @@ func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit,
 			return nil, err
 		}
 		others, err := cat.Commits(ctx, req.tbl.ID, expected+1, head)
+		if errors.Is(err, catalog.ErrExpired) {
+			// An expiry removed versions this write has not seen yet.
+			others, err = nil, w.rebaseBlind(ctx, req, expected)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -106,6 +110,25 @@ func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit,
 		}
 		delay = min(2*delay, w.cfg.MaxBackoff)
 	}
+}
+
+// rebaseBlind decides, for a write whose view of the commits since version
+// expected was cut short by an expiry, whether it may still commit. A blind
+// write conflicts with nothing but a schema change, which it sees in the
+// table's metadata (schema ids only grow); any other write cannot check its
+// rules and conflicts.
+func (w *Writer) rebaseBlind(ctx context.Context, req commitReq, expected int64) error {
+	if len(req.removed) > 0 || req.dependsOn != nil || req.exclusive {
+		return fmt.Errorf("%w: versions after %d were expired before this %s could check them", ErrConflict, expected, req.op)
+	}
+	cur, err := w.cfg.Catalog.LoadTableByID(ctx, req.tbl.ID)
+	if err != nil {
+		return err
+	}
+	if cur.SchemaID != req.tbl.SchemaID {
+		return fmt.Errorf("%w: the schema of %s.%s changed", ErrConflict, req.tbl.Namespace, req.tbl.Name)
+	}
+	return nil
 }
 
 // checkConflicts applies the conflict rules to the commits that won the

@@ -198,7 +198,7 @@ func TestReadDependentWriteConflicts(t *testing.T) {
 	}
 }
 
-func listFiles(t *testing.T, e *env) []string {
+func listFiles(t testing.TB, e *env) []string {
 	objs, err := e.st.List(e.ctx, "")
 	if err != nil {
 		t.Fatal(err)

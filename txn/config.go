@@ -97,6 +97,9 @@ type Writer struct {
 	// beforeCommit, when set by tests, runs after the files of a write are
 	// stored and before the commit.
 	beforeCommit func()
+	// afterExpire, when set by tests, runs right after Expire's catalog
+	// commit, before any file is deleted.
+	afterExpire func()
 }
 
 // New returns a Writer. Zero fields of cfg take their defaults.

@@ -162,6 +162,14 @@ func (w *Writer) Rollback(ctx context.Context, tbl *catalog.Table, spec catalog.
 	if err := w.checkExist(ctx, added); err != nil {
 		return nil, fmt.Errorf("txn: rollback of %s.%s to version %d: %w", tbl.Namespace, tbl.Name, target.Version, err)
 	}
+	// An expiry may have removed the target since it was read, and will
+	// delete the files only it used: look again after the files were seen.
+	if oldest, err := w.cfg.Catalog.Oldest(ctx, tbl.ID); err != nil {
+		return nil, err
+	} else if oldest > target.Version {
+		return nil, fmt.Errorf("txn: rollback of %s.%s: %w: version %d was expired while the rollback ran (the oldest is %d)",
+			tbl.Namespace, tbl.Name, catalog.ErrExpired, target.Version, oldest)
+	}
 	return w.commit(ctx, commitReq{
 		tbl: tbl, op: catalog.OpRollback, readVersion: head, added: added, removed: removed,
 		exclusive: true, adopted: true,
