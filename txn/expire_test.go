@@ -424,3 +424,53 @@ func TestUpsertersRacingCompactionAndExpiry(t *testing.T) {
 		e.readAll(tbl, atVersion(v))
 	}
 }
+
+// A write that read a version an expiry removed before it committed: a
+// blind write still commits; one that must check what happened since
+// conflicts (retryable).
+func TestWriteAcrossExpiry(t *testing.T) {
+	e := newEnv(t, localStorage)
+	tbl := peopleTable(e, "p")
+	e.upsert(tbl, peopleSchema, peopleRows(0, 10, "x", "a"))
+	e.upsert(tbl, peopleSchema, peopleRows(5, 10, "y", "a"))
+	other, err := New(e.w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meanwhile := func() {
+		e.w.beforeCommit = nil
+		for i := range 2 {
+			rec := e.record(peopleSchema, fmt.Sprintf(`[{"id": %d, "name": "m", "dt": "b"}]`, 100+i+10*int(e.head(tbl))))
+			if _, err := other.Upsert(e.ctx, tbl, rec); err != nil {
+				t.Errorf("concurrent upsert: %v", err)
+			}
+			rec.Release()
+		}
+		if _, err := other.Expire(e.ctx, tbl, ExpireOptions{RetainLast: 1}); err != nil {
+			t.Errorf("concurrent expire: %v", err)
+		}
+	}
+	e.w.beforeCommit = meanwhile
+	rec := e.record(peopleSchema, `[{"id": 1, "name": "blind", "dt": "a"}]`)
+	defer rec.Release()
+	if _, err := e.w.Upsert(e.ctx, tbl, rec); err != nil {
+		t.Fatalf("upsert across an expiry: %v", err)
+	}
+	equalRows(t, "upserted", e.scan(tbl, latest(), mor.ScanOptions{Columns: []string{"name"}, Filter: mor.And(mor.Eq("id", 1), mor.Eq("dt", "a"))}),
+		[]string{"name=blind"})
+	e.w.beforeCommit = meanwhile
+	if _, err := e.w.Compact(e.ctx, tbl, CompactOptions{}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("compaction across an expiry: %v, want ErrConflict", err)
+	}
+	e.w.beforeCommit = meanwhile
+	if _, _, err := e.w.Delete(e.ctx, tbl, mor.Eq("name", "x")); !errors.Is(err, ErrConflict) {
+		t.Fatalf("delete by predicate across an expiry: %v, want ErrConflict", err)
+	}
+	// Retried, they succeed.
+	if _, err := e.w.Compact(e.ctx, tbl, CompactOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, n, err := e.w.Delete(e.ctx, tbl, mor.Eq("name", "x")); err != nil || n != 4 {
+		t.Fatalf("delete: %d rows, %v", n, err)
+	}
+}

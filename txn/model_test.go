@@ -2,6 +2,7 @@ package txn
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -158,6 +159,8 @@ func (m *model) step(i int) {
 		m.compact()
 	case x < 73:
 		m.rollback()
+	case x < 75:
+		m.expire()
 	case x < 78:
 		m.timeTravel()
 	default:
@@ -422,6 +425,30 @@ func (m *model) rollback() {
 	}
 	m.state = cloneState(m.hist[v])
 	m.commit(cm, "rollback")
+}
+
+// expire keeps a window of recent versions; time travel and rollbacks
+// stay inside it.
+func (m *model) expire() {
+	retain := 3 + m.r.IntN(8)
+	res, err := m.e.w.Expire(m.e.ctx, m.tbl, ExpireOptions{RetainLast: retain})
+	if err != nil {
+		m.t.Fatalf("expire keeping %d: %v", retain, err)
+	}
+	if want := max(m.oldest, m.head-int64(retain)+1); res.Oldest != want {
+		m.t.Fatalf("expire keeping %d of %d..%d: oldest %d, want %d", retain, m.oldest, m.head, res.Oldest, want)
+	}
+	for v := m.oldest; v < res.Oldest; v++ {
+		delete(m.hist, v)
+	}
+	m.oldest = res.Oldest
+	m.counts["expire"]++
+	if m.oldest > 0 {
+		v := m.r.Int64N(m.oldest)
+		if _, err := m.e.scanErr(m.tbl, atVersion(v), mor.ScanOptions{}); !errors.Is(err, catalog.ErrExpired) {
+			m.t.Fatalf("reading expired version %d (oldest %d): err = %v, want ErrExpired", v, m.oldest, err)
+		}
+	}
 }
 
 func (m *model) compact() {
