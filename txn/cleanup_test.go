@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -101,6 +102,38 @@ func TestRemoveOrphanManifests(t *testing.T) {
 	f := fresh()
 	for v := int64(0); v <= 7; v++ {
 		equalRows(t, fmt.Sprintf("version %d", v), f.readAll(tbl, atVersion(v)), reads[v])
+	}
+
+	// After an expiry, the manifests of expired commits and checkpoints
+	// are orphans; the checkpoint the expiry wrote at the oldest version
+	// is not.
+	if _, err := e.w.Expire(e.ctx, tbl, ExpireOptions{RetainLast: 3}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = e.w.RemoveOrphans(e.ctx, tbl, farFuture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := listManifests(t, e, tbl)
+	for _, m := range left {
+		kind, v, ok := parseManifestName(m)
+		if ok && v < 5 {
+			t.Fatalf("manifest %s of an expired %s is left: %v", m, kind, left)
+		}
+	}
+	expired := 0
+	for _, m := range real {
+		if _, v, _ := parseManifestName(m); v < 5 {
+			expired++
+		}
+	}
+	if res.FilesDeleted != expired || !slices.Contains(left, "notes.txt") ||
+		!slices.ContainsFunc(left, func(m string) bool { return strings.HasPrefix(m, "checkpoint-5-") }) {
+		t.Fatalf("removed %d, left %v of %v", res.FilesDeleted, left, real)
+	}
+	f = fresh()
+	for v := int64(5); v <= 7; v++ {
+		equalRows(t, fmt.Sprintf("version %d after expiry", v), f.readAll(tbl, atVersion(v)), reads[v])
 	}
 }
 
