@@ -32,8 +32,8 @@ type references struct {
 	// version and every file a later commit added (a rollback may add back
 	// a file an earlier commit removed).
 	files map[string]bool
-	// commits are the retained commits after the oldest version, by
-	// version, to recognize the manifests they were stored in.
+	// commits are the retained commits (the oldest version's included), by
+	// version, to recognize the manifests they are stored in.
 	commits map[int64]*catalog.Commit
 }
 
@@ -218,8 +218,11 @@ func samePaths(a, b []catalog.DataFile) bool {
 // retained version references (see Orphans) and manifests no retained
 // commit or checkpoint references. The grace period olderThan protects
 // writes in flight, whose files exist before their commit; it should be
-// longer than any write takes. Deletion goes on past errors, which are
-// returned joined with what was deleted.
+// longer than any write takes. It is measured from each file's creation,
+// so a manifest of a version expired a moment ago goes at once: a reader
+// that resolved the table before that expiry and still reads its history
+// may then fail and has to resolve it again. Deletion goes on past errors,
+// which are returned joined with what was deleted.
 func (w *Writer) RemoveOrphans(ctx context.Context, tbl *catalog.Table, olderThan time.Time) (CleanupResult, error) {
 	files, manifests, err := w.orphans(ctx, tbl, olderThan)
 	if err != nil {

@@ -114,12 +114,12 @@ func (w *Writer) DropPartitions(ctx context.Context, tbl *catalog.Table, drop fu
 // schema (files of older schemas are read by field id).
 //
 // Rolling back to the head version, or to one whose live files are those
-// of the head, commits nothing and returns nil. A
-// version that does not exist (or is no longer retained) is the catalog's
-// error, and nothing changes. Rollback conflicts with every concurrent
-// commit (ErrConflict, retryable), like an overwrite of the whole table.
-// It refuses, with an error wrapping lsio.ErrNotExist, when a file it would
-// add back is missing from storage.
+// of the head, commits nothing and returns nil. A version that never
+// existed fails with the catalog's ErrNotFound, an expired one with
+// catalog.ErrExpired, and nothing changes. Rollback conflicts with every
+// concurrent commit (ErrConflict, retryable), like an overwrite of the
+// whole table. It refuses, with an error wrapping lsio.ErrNotExist, when a
+// file it would add back is missing from storage.
 func (w *Writer) Rollback(ctx context.Context, tbl *catalog.Table, spec catalog.SnapshotSpec) (*catalog.Commit, error) {
 	tbl, head, err := w.fresh(ctx, tbl)
 	if err != nil {
