@@ -22,7 +22,13 @@ type commitReq struct {
 	// predicate, overwrite), reports whether a partition's concurrent
 	// change invalidates what was read. nil for blind writes.
 	dependsOn func(partition string) bool
-	summary   map[string]string
+	// exclusive makes any concurrent commit a conflict, compaction
+	// included (rollback: its result must equal the version it restores).
+	exclusive bool
+	// adopted marks added files that belong to older versions (rollback
+	// re-adds them): a failed commit must not remove them.
+	adopted bool
+	summary map[string]string
 }
 
 // commit adds the request as a new version, rebasing over concurrent
@@ -31,7 +37,9 @@ type commitReq struct {
 func (w *Writer) commit(ctx context.Context, req commitReq) (*catalog.Commit, error) {
 	cm, err := w.tryCommit(ctx, req)
 	if err != nil {
-		w.removeFiles(context.WithoutCancel(ctx), req.added)
+		if !req.adopted {
+			w.removeFiles(context.WithoutCancel(ctx), req.added)
+		}
 		return nil, err
 	}
 	return cm, nil
@@ -81,6 +89,10 @@ func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit,
 			return nil, err
 		}
 		others, err := cat.Commits(ctx, req.tbl.ID, expected+1, head)
+		if errors.Is(err, catalog.ErrExpired) {
+			// An expiry removed versions this write has not seen yet.
+			others, err = nil, w.rebaseBlind(ctx, req, expected)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -100,12 +112,50 @@ func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit,
 	}
 }
 
+// rebaseBlind decides, for a write whose view of the commits since version
+// expected was cut short by an expiry, whether it may still commit. A blind
+// write conflicts with nothing but a schema change, which it sees in the
+// table's metadata (schema ids only grow); any other write cannot check its
+// rules and conflicts.
+func (w *Writer) rebaseBlind(ctx context.Context, req commitReq, expected int64) error {
+	if len(req.removed) > 0 || req.dependsOn != nil || req.exclusive {
+		return fmt.Errorf("%w: versions after %d were expired before this %s could check them", ErrConflict, expected, req.op)
+	}
+	cur, err := w.cfg.Catalog.LoadTableByID(ctx, req.tbl.ID)
+	if err != nil {
+		return err
+	}
+	if cur.SchemaID != req.tbl.SchemaID {
+		return fmt.Errorf("%w: the schema of %s.%s changed", ErrConflict, req.tbl.Namespace, req.tbl.Name)
+	}
+	return nil
+}
+
 // checkConflicts applies the conflict rules to the commits that won the
-// race against req.
+// race against req:
+//   - a schema change conflicts with everything;
+//   - a commit that removed a file req also removes conflicts;
+//   - an exclusive request (rollback) conflicts with any commit;
+//   - a compaction conflicts with a commit that put runs older than that
+//     commit (rollback, compaction) into a (partition, bucket) it rewrites,
+//     since its output takes the highest Seq of its inputs and would then
+//     order wrongly against them; runs of new writes are newer than any
+//     input and keep precedence;
+//   - a request that read the table (dependsOn) conflicts with a commit,
+//     other than compaction, that touched a partition it depends on.
+//
+// Blind writes rebase over everything but schema changes.
 func checkConflicts(req commitReq, others []catalog.Commit) error {
 	removed := make(map[string]bool, len(req.removed))
+	var rewritten map[BucketRef]bool
+	if req.op == catalog.OpCompaction {
+		rewritten = map[BucketRef]bool{}
+	}
 	for _, f := range req.removed {
 		removed[f.Path] = true
+		if rewritten != nil {
+			rewritten[BucketRef{f.Partition, f.Bucket}] = true
+		}
 	}
 	for _, c := range others {
 		if c.Operation == catalog.OpSchemaChange {
@@ -115,6 +165,16 @@ func checkConflicts(req commitReq, others []catalog.Commit) error {
 			if removed[f.Path] {
 				return fmt.Errorf("%w: %s at version %d replaced file %s that this %s also replaces",
 					ErrConflict, c.Operation, c.Version, f.Path, req.op)
+			}
+		}
+		if req.exclusive {
+			return fmt.Errorf("%w: %s at version %d changed %s.%s after this %s read version %d",
+				ErrConflict, c.Operation, c.Version, req.tbl.Namespace, req.tbl.Name, req.op, req.readVersion)
+		}
+		for _, f := range c.Added {
+			if rewritten[BucketRef{f.Partition, f.Bucket}] && f.Seq < c.Version {
+				return fmt.Errorf("%w: %s at version %d put older runs into bucket %d%s, which this compaction rewrites",
+					ErrConflict, c.Operation, c.Version, f.Bucket, inPartition(f.Partition))
 			}
 		}
 		if req.dependsOn == nil || c.Operation == catalog.OpCompaction {
@@ -132,4 +192,12 @@ func checkConflicts(req commitReq, others []catalog.Commit) error {
 		}
 	}
 	return nil
+}
+
+// inPartition names a partition for messages: "" when unpartitioned.
+func inPartition(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " of partition " + p
 }

@@ -41,6 +41,19 @@ type Config struct {
 	BatchSize int
 	Allocator memory.Allocator
 	Logger    *slog.Logger
+	// Throttle, when set, is called by Write, Upsert, Append and DeleteKeys
+	// once the rows are split into (partition, bucket) groups and before any
+	// file is written, with the groups the write touches (sorted). A non-nil
+	// error fails the write with nothing written or committed; the write's
+	// error wraps it. Table maintenance uses it to hold writers back while a
+	// bucket has more sorted runs than reads should merge.
+	Throttle func(ctx context.Context, tbl *catalog.Table, touched []BucketRef) error
+}
+
+// BucketRef names one (partition, bucket) of a table.
+type BucketRef struct {
+	Partition string // Hive-style, as in catalog.DataFile.Partition
+	Bucket    int
 }
 
 // DefaultConfig returns a Config with defaults and no catalog or storage.
@@ -84,6 +97,9 @@ type Writer struct {
 	// beforeCommit, when set by tests, runs after the files of a write are
 	// stored and before the commit.
 	beforeCommit func()
+	// afterExpire, when set by tests, runs right after Expire's catalog
+	// commit, before any file is deleted.
+	afterExpire func()
 }
 
 // New returns a Writer. Zero fields of cfg take their defaults.

@@ -73,10 +73,19 @@ func newEnv(t testing.TB, kind storageKind) *env {
 
 func newEnvWith(t testing.TB, client *clientv3.Client, st lsio.Storage) *env {
 	t.Helper()
+	return newEnvTuned(t, client, st, nil)
+}
+
+// newEnvTuned is newEnvWith with the catalog configuration adjusted by tune.
+func newEnvTuned(t testing.TB, client *clientv3.Client, st lsio.Storage, tune func(*catalog.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
 	ccfg := catalog.DefaultConfig()
 	ccfg.Client = client
 	ccfg.Manifests = ManifestStore(st)
+	if tune != nil {
+		tune(&ccfg)
+	}
 	cat, err := catalog.New(ctx, ccfg)
 	if err != nil {
 		t.Fatal(err)

@@ -1,18 +1,19 @@
 package txn
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
-	"time"
+	"strconv"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
-	"github.com/lakesoul-io/lakesoul-flight/internal/keyenc"
 	"github.com/lakesoul-io/lakesoul-flight/lsio"
-	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
 // OverwriteOptions select what an overwrite replaces.
@@ -37,7 +38,7 @@ func (w *Writer) Overwrite(ctx context.Context, tbl *catalog.Table, opts Overwri
 	}
 	var files []catalog.DataFile
 	if len(recs) > 0 { // without records the table is emptied (TRUNCATE)
-		if files, err = w.writeRows(ctx, tbl, recs, kindAppend); err != nil {
+		if files, err = w.writeRows(ctx, tbl, recs, kindAppend, false); err != nil {
 			return nil, err
 		}
 	}
@@ -58,21 +59,15 @@ func (w *Writer) Overwrite(ctx context.Context, tbl *catalog.Table, opts Overwri
 	return w.commit(ctx, commitReq{tbl: tbl, op: catalog.OpOverwrite, readVersion: head, added: files, removed: removed, dependsOn: depends})
 }
 
-// CompactOptions select what compaction rewrites.
-type CompactOptions struct {
-	// MinFiles is the number of files a (partition, bucket) needs before it
-	// is compacted (default 2). Buckets holding delete markers are always
-	// compacted.
-	MinFiles int
-}
-
-// Compact merges the files of each (partition, bucket) into one, with
-// deleted keys dropped, so later reads need no merge. Files committed by
-// others while it runs stay live and keep precedence. It returns nil when
-// there is nothing to compact.
-func (w *Writer) Compact(ctx context.Context, tbl *catalog.Table, opts CompactOptions) (*catalog.Commit, error) {
-	if opts.MinFiles <= 0 {
-		opts.MinFiles = 2
+// DropPartitions removes every file of the partitions for which drop
+// returns true, in one commit (operation catalog.OpDelete, with
+// Summary["dropped_partitions"] the JSON array of the partitions dropped,
+// sorted). It returns nil when no live partition matches. It conflicts with
+// any concurrent change to a partition it drops; other partitions never
+// conflict. Partition retention (TTL) is built on it.
+func (w *Writer) DropPartitions(ctx context.Context, tbl *catalog.Table, drop func(partition string) bool) (*catalog.Commit, error) {
+	if drop == nil {
+		return nil, fmt.Errorf("%w: DropPartitions needs a predicate", ErrInvalid)
 	}
 	tbl, head, err := w.fresh(ctx, tbl)
 	if err != nil {
@@ -82,137 +77,131 @@ func (w *Writer) Compact(ctx context.Context, tbl *catalog.Table, opts CompactOp
 	if err != nil {
 		return nil, err
 	}
-	plan, err := mor.NewPlan(snap, mor.ScanOptions{BatchSize: w.cfg.BatchSize, Allocator: w.cfg.Allocator})
-	if err != nil {
-		return nil, err
-	}
-	var todo []mor.Task
-	for _, t := range plan.Tasks {
-		deletes := slices.ContainsFunc(t.Files, func(f catalog.DataFile) bool { return f.Deletes })
-		schemaOld := slices.ContainsFunc(t.Files, func(f catalog.DataFile) bool { return f.SchemaID != tbl.SchemaID })
-		if len(t.Files) >= opts.MinFiles || deletes || schemaOld {
-			todo = append(todo, t)
+	dropped := map[string]bool{}
+	var parts []string
+	var removed []catalog.DataFile
+	for _, f := range snap.Files {
+		d, seen := dropped[f.Partition]
+		if !seen {
+			d = drop(f.Partition)
+			dropped[f.Partition] = d
+			if d {
+				parts = append(parts, f.Partition)
+			}
+		}
+		if d {
+			removed = append(removed, f)
 		}
 	}
-	if len(todo) == 0 {
+	if len(removed) == 0 {
 		return nil, nil
 	}
-	writeID := newWriteID()
-	added := make([]catalog.DataFile, len(todo))
-	errs := make([]error, len(todo))
-	sem := make(chan struct{}, w.cfg.Parallelism)
-	done := make(chan struct{})
-	for i, t := range todo {
+	slices.Sort(parts)
+	list, _ := json.Marshal(parts)
+	return w.commit(ctx, commitReq{
+		tbl: tbl, op: catalog.OpDelete, readVersion: head, removed: removed,
+		dependsOn: func(p string) bool { return dropped[p] },
+		summary:   map[string]string{"dropped_partitions": string(list)},
+	})
+}
+
+// Rollback commits a new version whose live files are those of the version
+// spec selects (by Version or AsOf): the files live now but not then are
+// removed and those live then but not now are added back, with their
+// original Seq, so the new version reads exactly like the old one. History
+// is kept: the commit's operation is catalog.OpRollback and
+// Summary["rolled_back_to"] names the version. The table keeps its current
+// schema (files of older schemas are read by field id).
+//
+// Rolling back to the head version, or to one whose live files are those
+// of the head, commits nothing and returns nil. A version that never
+// existed fails with the catalog's ErrNotFound, an expired one with
+// catalog.ErrExpired, and nothing changes. Rollback conflicts with every
+// concurrent commit (ErrConflict, retryable), like an overwrite of the
+// whole table. It refuses, with an error wrapping lsio.ErrNotExist, when a
+// file it would add back is missing from storage.
+func (w *Writer) Rollback(ctx context.Context, tbl *catalog.Table, spec catalog.SnapshotSpec) (*catalog.Commit, error) {
+	tbl, head, err := w.fresh(ctx, tbl)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Version == nil && spec.AsOf == nil {
+		return nil, nil // the latest version: nothing to roll back
+	}
+	target, err := w.cfg.Catalog.Snapshot(ctx, tbl.ID, spec)
+	if err != nil {
+		return nil, fmt.Errorf("txn: rollback of %s.%s: %w", tbl.Namespace, tbl.Name, err)
+	}
+	if target.Version >= head {
+		return nil, nil
+	}
+	cur, err := w.cfg.Catalog.Snapshot(ctx, tbl.ID, catalog.SnapshotSpec{Version: &head})
+	if err != nil {
+		return nil, err
+	}
+	then := make(map[string]bool, len(target.Files))
+	for _, f := range target.Files {
+		then[f.Path] = true
+	}
+	now := make(map[string]bool, len(cur.Files))
+	var removed, added []catalog.DataFile
+	for _, f := range cur.Files {
+		now[f.Path] = true
+		if !then[f.Path] {
+			removed = append(removed, f)
+		}
+	}
+	for _, f := range target.Files {
+		if !now[f.Path] {
+			added = append(added, f)
+		}
+	}
+	if len(added) == 0 && len(removed) == 0 {
+		return nil, nil // the live files are those of the target already
+	}
+	if err := w.checkExist(ctx, added); err != nil {
+		return nil, fmt.Errorf("txn: rollback of %s.%s to version %d: %w", tbl.Namespace, tbl.Name, target.Version, err)
+	}
+	// An expiry may have removed the target since it was read, and will
+	// delete the files only it used: look again after the files were seen.
+	if oldest, err := w.cfg.Catalog.Oldest(ctx, tbl.ID); err != nil {
+		return nil, err
+	} else if oldest > target.Version {
+		return nil, fmt.Errorf("txn: rollback of %s.%s: %w: version %d was expired while the rollback ran (the oldest is %d)",
+			tbl.Namespace, tbl.Name, catalog.ErrExpired, target.Version, oldest)
+	}
+	return w.commit(ctx, commitReq{
+		tbl: tbl, op: catalog.OpRollback, readVersion: head, added: added, removed: removed,
+		exclusive: true, adopted: true,
+		summary: map[string]string{"rolled_back_to": strconv.FormatInt(target.Version, 10)},
+	})
+}
+
+// checkExist reports the first of files missing from storage.
+func (w *Writer) checkExist(ctx context.Context, files []catalog.DataFile) error {
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	sem := make(chan struct{}, max(w.cfg.Parallelism, 8))
+	for _, f := range files {
 		sem <- struct{}{}
+		wg.Add(1)
 		go func() {
-			defer func() { <-sem; done <- struct{}{} }()
-			added[i], errs[i] = w.compactTask(ctx, tbl, plan, writeID, t)
+			defer func() { <-sem; wg.Done() }()
+			_, err := w.cfg.Storage.Stat(ctx, f.Path)
+			if err == nil {
+				return
+			}
+			if errors.Is(err, lsio.ErrNotExist) {
+				err = fmt.Errorf("data file %s is gone: %w", f.Path, err)
+			}
+			mu.Lock()
+			first = cmp.Or(first, err)
+			mu.Unlock()
 		}()
 	}
-	for range todo {
-		<-done
-	}
-	var removed, kept []catalog.DataFile
-	for i, t := range todo {
-		removed = append(removed, t.Files...)
-		if added[i].Path != "" && added[i].Rows > 0 {
-			kept = append(kept, added[i])
-		}
-	}
-	for _, err := range errs {
-		if err != nil {
-			w.removeFiles(context.WithoutCancel(ctx), added)
-			return nil, err
-		}
-	}
-	// Files that came out empty (every key deleted) are not committed.
-	for _, f := range added {
-		if f.Path != "" && f.Rows == 0 {
-			w.removeFiles(context.WithoutCancel(ctx), []catalog.DataFile{f})
-		}
-	}
-	return w.commit(ctx, commitReq{tbl: tbl, op: catalog.OpCompaction, readVersion: head, added: kept, removed: removed})
-}
-
-// compactTask streams the merged rows of one task into a single file whose
-// Seq is the highest of the files it replaces.
-func (w *Writer) compactTask(ctx context.Context, tbl *catalog.Table, plan *mor.Plan, writeID string, t mor.Task) (catalog.DataFile, error) {
-	rr, err := plan.OpenTaskFull(ctx, w.cfg.Storage, t)
-	if err != nil {
-		return catalog.DataFile{}, err
-	}
-	defer rr.Release()
-	var seq int64
-	for _, f := range t.Files {
-		seq = max(seq, f.Seq)
-	}
-	p := filePath(tbl, t.Partition, writeID, t.Bucket)
-	pw, err := lsio.NewParquetWriter(ctx, w.cfg.Storage, p, rr.Schema(), w.cfg.Write)
-	if err != nil {
-		return catalog.DataFile{}, err
-	}
-	var lo, hi []byte
-	keyIdx := -1
-	if len(tbl.PrimaryKey) > 0 {
-		keyIdx = rr.Schema().FieldIndices(tbl.PrimaryKey[0])[0]
-	}
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		if rec.NumRows() == 0 {
-			continue
-		}
-		if keyIdx >= 0 && keyenc.Supported(rec.Column(keyIdx).DataType()) {
-			col := rec.Column(keyIdx)
-			if lo == nil {
-				lo, _ = keyenc.Append(nil, col, 0)
-			}
-			hi, _ = keyenc.Append(hi[:0], col, col.Len()-1)
-		}
-		if err := pw.Write(rec); err != nil {
-			_ = pw.Abort()
-			return catalog.DataFile{}, fmt.Errorf("write %s: %w", p, err)
-		}
-	}
-	if err := rr.Err(); err != nil {
-		_ = pw.Abort()
-		return catalog.DataFile{}, err
-	}
-	stats, err := pw.Close()
-	if err != nil {
-		return catalog.DataFile{}, fmt.Errorf("write %s: %w", p, err)
-	}
-	return catalog.DataFile{
-		Path: p, Partition: t.Partition, Bucket: t.Bucket, Seq: seq,
-		Rows: stats.Rows, Size: stats.Size, SchemaID: tbl.SchemaID,
-		KeyMin: lo, KeyMax: hi,
-	}, nil
-}
-
-// Orphans lists the data files under the table's directory that no commit
-// of its history references and that are older than olderThan: what a
-// writer that died before committing leaves behind. Catalog manifests are
-// not data files and are never listed.
-func Orphans(ctx context.Context, cat *catalog.Catalog, st lsio.Storage, tbl *catalog.Table, olderThan time.Time) ([]lsio.ObjectInfo, error) {
-	commits, err := cat.Commits(ctx, tbl.ID, 0, -1)
-	if err != nil {
-		return nil, err
-	}
-	referenced := map[string]bool{}
-	for _, c := range commits {
-		for _, f := range c.Added {
-			referenced[f.Path] = true
-		}
-	}
-	objs, err := st.List(ctx, tbl.Path+"/")
-	if err != nil {
-		return nil, err
-	}
-	var out []lsio.ObjectInfo
-	for _, o := range objs {
-		if referenced[o.Path] || strings.Contains(o.Path, "/_manifests/") || !o.ModTime.Before(olderThan) {
-			continue
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	wg.Wait()
+	return first
 }

@@ -2,6 +2,7 @@ package txn
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -80,6 +81,7 @@ type model struct {
 	state  map[string]mrow           // key "dt/id" -> row
 	hist   map[int64]map[string]mrow // version -> state
 	head   int64
+	oldest int64 // the oldest version that can be read
 	counts map[string]int
 }
 
@@ -153,8 +155,12 @@ func (m *model) step(i int) {
 		m.deleteWhere()
 	case x < 68:
 		m.updateWhere()
-	case x < 72:
+	case x < 71:
 		m.compact()
+	case x < 73:
+		m.rollback()
+	case x < 75:
+		m.expire()
 	case x < 78:
 		m.timeTravel()
 	default:
@@ -407,6 +413,44 @@ func (m *model) updateWhere() {
 	m.commit(cm, "updatewhere")
 }
 
+// rollback restores a random earlier version.
+func (m *model) rollback() {
+	if m.head == 0 {
+		return
+	}
+	v := m.oldest + m.r.Int64N(m.head-m.oldest)
+	cm, err := m.e.w.Rollback(m.e.ctx, m.tbl, atVersion(v))
+	if err != nil {
+		m.t.Fatalf("rollback to %d: %v", v, err)
+	}
+	m.state = cloneState(m.hist[v])
+	m.commit(cm, "rollback")
+}
+
+// expire keeps a window of recent versions; time travel and rollbacks
+// stay inside it.
+func (m *model) expire() {
+	retain := 3 + m.r.IntN(8)
+	res, err := m.e.w.Expire(m.e.ctx, m.tbl, ExpireOptions{RetainLast: retain})
+	if err != nil {
+		m.t.Fatalf("expire keeping %d: %v", retain, err)
+	}
+	if want := max(m.oldest, m.head-int64(retain)+1); res.Oldest != want {
+		m.t.Fatalf("expire keeping %d of %d..%d: oldest %d, want %d", retain, m.oldest, m.head, res.Oldest, want)
+	}
+	for v := m.oldest; v < res.Oldest; v++ {
+		delete(m.hist, v)
+	}
+	m.oldest = res.Oldest
+	m.counts["expire"]++
+	if m.oldest > 0 {
+		v := m.r.Int64N(m.oldest)
+		if _, err := m.e.scanErr(m.tbl, atVersion(v), mor.ScanOptions{}); !errors.Is(err, catalog.ErrExpired) {
+			m.t.Fatalf("reading expired version %d (oldest %d): err = %v, want ErrExpired", v, m.oldest, err)
+		}
+	}
+}
+
 func (m *model) compact() {
 	cm, err := m.e.w.Compact(m.e.ctx, m.tbl, CompactOptions{MinFiles: 1 + m.r.IntN(4)})
 	if err != nil {
@@ -451,7 +495,7 @@ func (m *model) read() {
 }
 
 func (m *model) timeTravel() {
-	v := m.r.Int64N(m.head + 1)
+	v := m.oldest + m.r.Int64N(m.head-m.oldest+1)
 	got := m.e.scan(m.tbl, atVersion(v), mor.ScanOptions{Columns: modelColumns})
 	equalRows(m.t, fmt.Sprintf("version %d of %d", v, m.head), got, expect(m.hist[v], modelColumns, nil))
 	m.counts["timetravel"]++

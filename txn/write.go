@@ -89,7 +89,7 @@ func (w *Writer) blindWrite(ctx context.Context, tbl *catalog.Table, op catalog.
 	if err != nil {
 		return nil, err
 	}
-	files, err := w.writeRows(ctx, tbl, recs, kind)
+	files, err := w.writeRows(ctx, tbl, recs, kind, true)
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +100,9 @@ func (w *Writer) blindWrite(ctx context.Context, tbl *catalog.Table, op catalog.
 // writes each group as one file sorted by key (last row of a key kept). The
 // groups are sorted, gathered and written by a pool of workers, each group
 // start to finish, so no phase waits for another and memory is freed as
-// files complete. On error the files already written are removed.
-func (w *Writer) writeRows(ctx context.Context, tbl *catalog.Table, recs []arrow.RecordBatch, kind writeKind) ([]catalog.DataFile, error) {
+// files complete. On error the files already written are removed. When
+// throttled, Config.Throttle sees the groups before anything is written.
+func (w *Writer) writeRows(ctx context.Context, tbl *catalog.Table, recs []arrow.RecordBatch, kind writeKind, throttled bool) ([]catalog.DataFile, error) {
 	mem := w.cfg.Allocator
 	rec, err := conform(tbl, recs, kind, mem)
 	if err != nil {
@@ -122,6 +123,15 @@ func (w *Writer) writeRows(ctx context.Context, tbl *catalog.Table, recs []arrow
 	groups, err := splitRows(tbl, rec)
 	if err != nil {
 		return nil, err
+	}
+	if throttled && w.cfg.Throttle != nil {
+		touched := make([]BucketRef, len(groups))
+		for i, g := range groups {
+			touched[i] = BucketRef{Partition: g.partition, Bucket: g.bucket}
+		}
+		if err := w.cfg.Throttle(ctx, tbl, touched); err != nil {
+			return nil, fmt.Errorf("txn: write to %s.%s held back: %w", tbl.Namespace, tbl.Name, err)
+		}
 	}
 	var keys []arrow.Array
 	for _, k := range tbl.PrimaryKey {
