@@ -172,13 +172,11 @@ func TestCallErrors(t *testing.T) {
 		{"CALL sys.remove_orphan_files(older_than => TIMESTAMP '2026-01-01')", codes.InvalidArgument, "sys.remove_orphan_files needs parameter table"},
 		{"CALL sys.nope('ns.t')", codes.NotFound, "procedure sys.nope does not exist"},
 		{"CALL ns.compact('ns.t')", codes.NotFound, "procedures are in schema sys"},
-		// Bound correctly, but not runnable yet: still nothing changes.
-		{"CALL sys.compact('ns.t', 'dt=2026-01-01')", codes.Unimplemented, "not available yet"},
-		{"CALL sys.rollback_to_version('ns.t', 1)", codes.Unimplemented, "sys.rollback_to_version is not available yet"},
-		{"CALL sys.rollback_to_timestamp('ns.t', TIMESTAMP '2026-01-01 00:00:00')", codes.Unimplemented, "not available yet"},
-		{"CALL sys.expire_versions('ns.t', retain_last => 3)", codes.Unimplemented, "not available yet"},
-		{"CALL sys.remove_orphan_files('ns.t')", codes.Unimplemented, "not available yet"},
-		{"CALL sys.drop_expired_partitions('ns.t')", codes.Unimplemented, "not available yet"},
+		// Bound correctly, but refused by the job: still nothing changes.
+		{"CALL sys.rollback_to_version('ns.t', 99)", codes.NotFound, "version 99 does not exist"},
+		{"CALL sys.rollback_to_timestamp('ns.t', TIMESTAMP '2000-01-01 00:00:00')", codes.NotFound, "no version at or before"},
+		{"CALL sys.remove_orphan_files('ns.t', older_than => TIMESTAMP '2999-01-01 00:00:00')", codes.InvalidArgument, "commit in flight"},
+		{"CALL sys.drop_expired_partitions('ns.t')", codes.InvalidArgument, "partition.ttl"},
 	} {
 		_, err := c.Execute(ctx, tc.sql)
 		wantCode(t, err, tc.code, tc.contains)

@@ -43,6 +43,9 @@ type serveConfig struct {
 	TokenTTL       time.Duration
 	InsecureNoAuth bool
 
+	Compaction  bool          // run the maintenance service (compaction and retention) in this process
+	OrphanGrace time.Duration // how old an unreferenced file must be before cleanup removes it
+
 	MetricsListen   string // empty disables the metrics/health HTTP server
 	LogLevel        slog.Level
 	LogFormat       string // text or json
@@ -77,6 +80,7 @@ var serveGroups = []flagGroup{
 	{"Storage", []string{"data-dir", "etcd-endpoints", "etcd-prefix", "warehouse",
 		"s3-endpoint", "s3-access-key", "s3-secret-key", "s3-region", "s3-insecure"}},
 	{"Authentication", []string{"users-file", "user", "password", "secret", "token-ttl", "insecure-no-auth"}},
+	{"Maintenance", []string{"compaction", "orphan-grace"}},
 	{"Operation", []string{"log-level", "log-format", "shutdown-timeout"}},
 }
 
@@ -87,7 +91,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	var c serveConfig
 	fs := flag.NewFlagSet("lakesoul-flight serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var etcdEndpoints, logLevel string
+	var etcdEndpoints, logLevel, compaction string
 	fs.StringVar(&c.Listen, "listen", defaultListen, "`host:port` of the Flight SQL listener")
 	fs.StringVar(&c.DataDir, "data-dir", defaultDataDir, "`dir`ectory of the embedded etcd, the default warehouse and the generated secret")
 	fs.StringVar(&etcdEndpoints, "etcd-endpoints", "", "comma-separated `URLs` of an external etcd cluster, instead of the embedded one")
@@ -107,6 +111,8 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.StringVar(&c.Secret, "secret", "", "`key` signing tokens and tickets, at least 16 bytes, shared by replicas (prefer the environment variable; default generated, kept in <data-dir>/secret with embedded etcd)")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", 12*time.Hour, "lifetime of bearer tokens")
 	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", false, "allow listening on a non-loopback address without authentication")
+	fs.StringVar(&compaction, "compaction", "on", "`on` or off: compact, expire and clean tables in this process (off: another process runs `lakesoul-flight compact`)")
+	fs.DurationVar(&c.OrphanGrace, "orphan-grace", 24*time.Hour, "how old a file no version references must be before cleanup deletes it (protects commits in flight)")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", defaultMetricsListen, "`host:port` serving /metrics and /healthz over HTTP; empty disables")
 	fs.StringVar(&logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log `format`: text or json")
@@ -123,6 +129,17 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 		return c, err
 	}
 	c.EtcdEndpoints = splitList(etcdEndpoints)
+	switch strings.ToLower(compaction) {
+	case "on", "true", "1":
+		c.Compaction = true
+	case "off", "false", "0":
+		c.Compaction = false
+	default:
+		return c, fmt.Errorf("--compaction %q: want on or off", compaction)
+	}
+	if c.OrphanGrace <= 0 {
+		return c, fmt.Errorf("--orphan-grace %v must be positive", c.OrphanGrace)
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
 		return c, fmt.Errorf("--log-level: %q is not debug, info, warn or error", logLevel)
 	}
@@ -139,7 +156,9 @@ Serves LakeSoul tables over Arrow Flight SQL. With no flags: embedded etcd and
 a local warehouse under ./lakesoul-data, listening on 127.0.0.1:32010.
 
 Other sub-commands: sql (a client; lakesoul-flight sql --help),
-hash-password USER, version.
+compact (table maintenance alone, same flags: the production shape is
+stateless query replicas with --compaction=off plus one or more compact
+processes), hash-password USER, version.
 
 Every flag can also be set through the environment variable shown; a flag
 given on the command line wins over the variable, the variable over the

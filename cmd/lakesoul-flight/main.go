@@ -45,7 +45,9 @@ func mainArgs(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	switch cmd {
 	case "serve":
-		return serveMain(ctx, args, stdout, stderr, getenv)
+		return serveMain(ctx, args, stdout, stderr, getenv, false)
+	case "compact":
+		return serveMain(ctx, args, stdout, stderr, getenv, true)
 	case "sql":
 		return sqlMain(ctx, args, stdin, stdout, stderr, getenv)
 	case "hash-password":
@@ -57,12 +59,12 @@ func mainArgs(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		_, _ = parseServeConfig([]string{"--help"}, getenv, stdout)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "lakesoul-flight: unknown sub-command %q (want serve, sql, hash-password or version)\n", cmd)
+		fmt.Fprintf(stderr, "lakesoul-flight: unknown sub-command %q (want serve, compact, sql, hash-password or version)\n", cmd)
 		return 2
 	}
 }
 
-func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, compactOnly bool) int {
 	cfg, err := parseServeConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -73,7 +75,10 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	lg := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	slog.SetDefault(lg)
-	if err := run(ctx, cfg, runEnv{Stdout: stdout, Logger: lg}); err != nil {
+	if compactOnly {
+		cfg.Compaction = true
+	}
+	if err := run(ctx, cfg, runEnv{Stdout: stdout, Logger: lg, CompactOnly: compactOnly}); err != nil {
 		lg.Error("lakesoul-flight failed", "error", err)
 		return 1
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/auth"
 	"github.com/lakesoul-io/lakesoul-flight/internal/etcdembed"
 	"github.com/lakesoul-io/lakesoul-flight/lsio"
+	"github.com/lakesoul-io/lakesoul-flight/maintain"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
 )
 
@@ -45,6 +46,11 @@ type runEnv struct {
 	// EtcdConfig, when set, adjusts the embedded etcd's configuration
 	// (tests make it fast and skip fsync).
 	EtcdConfig func(*etcdembed.Config)
+	// CompactOnly runs table maintenance without the Flight SQL service
+	// (the compact sub-command).
+	CompactOnly bool
+	// Maintain, when set, adjusts the maintenance service's configuration.
+	Maintain func(*maintain.Config)
 }
 
 // closers runs cleanup functions in reverse order of registration.
@@ -109,21 +115,47 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	}
 	cl.add("catalog", cat.Close)
 
-	wcfg := txn.DefaultConfig()
-	wcfg.Catalog = cat
-	wcfg.Storage = st
-	wcfg.Logger = lg.With("component", "txn")
-	writer, err := txn.New(wcfg)
-	if err != nil {
-		return fmt.Errorf("writer: %w", err)
-	}
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
 	)
+
+	// The writer makes writes wait while a bucket has too many runs; the
+	// maintenance service, created right after, decides.
+	var svc *maintain.Service
+	wcfg := txn.DefaultConfig()
+	wcfg.Catalog = cat
+	wcfg.Storage = st
+	wcfg.Logger = lg.With("component", "txn")
+	wcfg.Throttle = func(ctx context.Context, tbl *catalog.Table, touched []txn.BucketRef) error {
+		return svc.Throttle(ctx, tbl, touched)
+	}
+	writer, err := txn.New(wcfg)
+	if err != nil {
+		return fmt.Errorf("writer: %w", err)
+	}
+	mcfg := maintain.DefaultConfig()
+	mcfg.Catalog, mcfg.Writer, mcfg.Etcd = cat, writer, cli
+	mcfg.LockPrefix = cfg.EtcdPrefix + "maintain/"
+	mcfg.Compaction, mcfg.Retention = cfg.Compaction, cfg.Compaction
+	mcfg.OrphanGrace = cfg.OrphanGrace
+	mcfg.Logger = lg.With("component", "maintain")
+	mcfg.Registerer = reg
+	if env.Maintain != nil {
+		env.Maintain(&mcfg)
+	}
+	if svc, err = maintain.New(mcfg); err != nil {
+		return fmt.Errorf("maintenance: %w", err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		return fmt.Errorf("maintenance: %w", err)
+	}
+	cl.add("maintenance", svc.Close)
+	if env.CompactOnly {
+		return runCompactOnly(ctx, cfg, env, lg, cl, cli, reg)
+	}
 
 	fcfg := flightsql.DefaultConfig()
 	fcfg.Catalog = cat
@@ -191,6 +223,32 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	if err := <-serveErr; err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 		lg.Warn("serve ended with an error", "error", err)
 	}
+	cl.closeAll()
+	lg.Info("stopped")
+	return nil
+}
+
+// runCompactOnly serves /metrics and /healthz while the maintenance
+// service works, until ctx is done.
+func runCompactOnly(ctx context.Context, cfg serveConfig, env runEnv, lg *slog.Logger, cl *closers, cli *clientv3.Client, reg *prometheus.Registry) error {
+	var stopping atomic.Bool
+	metricsAddr := ""
+	if cfg.MetricsListen != "" {
+		mlis, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			return fmt.Errorf("metrics listen: %w", err)
+		}
+		metricsAddr = mlis.Addr().String()
+		shutdown := startHTTP(mlis, opsHandler(reg, cli, cfg.EtcdPrefix, &stopping))
+		cl.add("metrics server", func() error { return shutdown(5 * time.Second) })
+	}
+	lg.Info("running table maintenance", "metrics", metricsAddr, "version", versionString())
+	if env.Ready != nil {
+		env.Ready("", metricsAddr)
+	}
+	<-ctx.Done()
+	lg.Info("shutting down")
+	stopping.Store(true)
 	cl.closeAll()
 	lg.Info("stopped")
 	return nil

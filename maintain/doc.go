@@ -1,0 +1,44 @@
+// Package maintain keeps tables in shape without anyone asking: it compacts
+// the sorted runs of each (partition, bucket) as commits add them, expires
+// old versions, drops partitions past their TTL, and removes orphan files
+// and the files of dropped tables. It runs inside `lakesoul-flight serve`
+// by default, or alone as `lakesoul-flight compact` (the production shape:
+// stateless query replicas, maintenance as its own deployment).
+//
+// # Compaction
+//
+// Every commit moves a table's head key in etcd; the service watches those
+// keys (no polling) and looks at the table whose head moved. A (partition,
+// bucket) with at least compaction.trigger_runs files (default 5) is
+// compacted: all its runs are merged into one, deleted keys dropped. This
+// is full-bucket ("one level") compaction: with a bucket of B bytes taking
+// deltas of d bytes, each compaction rewrites B + (T-1)·d bytes for (T-1)·d
+// bytes written, a write amplification of 1 + B/((T-1)·d) — cheap for
+// tables whose upserts are large next to their buckets, and the price of
+// reads that never merge more than T runs. A writer whose write touches a
+// bucket with compaction.max_runs files or more (default 4·trigger) waits
+// for a compaction of that table, at most Config.StallTimeout, and then
+// writes anyway: compaction never fails or blocks a write for long.
+//
+// Compaction commits rebase over concurrent upserts (txn's rules), so a
+// writer never loses a race to it; a compaction that loses to an UPDATE,
+// DELETE or overwrite gives up quietly and is tried again on the next
+// commit. Across replicas, one compactor works on a (table, partition,
+// bucket) at a time: each holds an etcd lock per bucket under a lease that
+// ends with its process.
+//
+// # Retention
+//
+// Every Config.RetentionInterval the service applies each table's
+// retention.versions (keep the newest N versions), retention.age (expire
+// versions older than this, always keeping the head) and partition.ttl
+// (drop partitions whose first partition column, a date or timestamp, is
+// older than this); every Config.OrphanInterval it removes files no
+// retained version references and that are older than Config.OrphanGrace,
+// and the files of tables dropped before that. Each job holds an etcd lock
+// per table, so replicas do not repeat one another's work.
+//
+// Table properties: compaction.enabled (true), compaction.trigger_runs,
+// compaction.max_runs, retention.versions, retention.age, partition.ttl.
+// Durations are Go durations or whole days ("7d").
+package maintain
