@@ -8,7 +8,7 @@ GO            ?= go
 GOBIN         := $(shell $(GO) env GOPATH)/bin
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 # Packages that run goroutines get a second pass under the race detector.
-RACE_PKGS     := ./catalog/... ./lsio/... ./mor/... ./txn/... ./flightsql/... ./cmd/...
+RACE_PKGS     := ./catalog/... ./lsio/... ./mor/... ./txn/... ./maintain/... ./flightsql/... ./cmd/...
 
 .PHONY: deps test test-race vet run bench clean
 
