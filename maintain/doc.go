@@ -16,9 +16,11 @@
 // bytes written, a write amplification of 1 + B/((T-1)·d) — cheap for
 // tables whose upserts are large next to their buckets, and the price of
 // reads that never merge more than T runs. A writer whose write touches a
-// bucket with compaction.max_runs files or more (default 4·trigger) waits
+// bucket with compaction.max_runs files or more (default 2·trigger) waits
 // for a compaction of that table, at most Config.StallTimeout, and then
-// writes anyway: compaction never fails or blocks a write for long.
+// writes anyway: compaction never fails or blocks a write for long. A
+// writer does not wait when no compactor runs anywhere (each announces
+// itself in etcd under its lease).
 //
 // Compaction commits rebase over concurrent upserts (txn's rules), so a
 // writer never loses a race to it; a compaction that loses to an UPDATE,

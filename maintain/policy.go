@@ -86,7 +86,7 @@ func PolicyOf(tbl *catalog.Table) (Policy, error) {
 		}
 	}
 	if p.MaxRuns == 0 {
-		p.MaxRuns = 4 * p.TriggerRuns
+		p.MaxRuns = 2 * p.TriggerRuns
 	}
 	if p.MaxRuns < p.TriggerRuns {
 		return p, bad(PropMaxRuns, props[PropMaxRuns], fmt.Sprintf("at least %s (%d)", PropTriggerRuns, p.TriggerRuns))

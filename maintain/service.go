@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
@@ -57,6 +58,16 @@ func (s *Service) Start(ctx context.Context) error {
 		return fmt.Errorf("maintain: etcd session: %w", err)
 	}
 	s.session = sess
+	if s.cfg.Compaction {
+		// Writers anywhere wait for over-full buckets only while some
+		// compactor is alive to empty them: each announces itself under
+		// its lease.
+		key := fmt.Sprintf("%scompactors/%x", s.cfg.LockPrefix, sess.Lease())
+		if _, err := s.cfg.Etcd.Put(ctx, key, "", clientv3.WithLease(sess.Lease())); err != nil {
+			_ = sess.Close()
+			return fmt.Errorf("maintain: announcing the compactor: %w", err)
+		}
+	}
 	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.watch(ctx) }()
@@ -306,9 +317,19 @@ func (s *Service) CompactTable(ctx context.Context, id string) error {
 	return nil
 }
 
+// compactorAlive reports whether a compaction service runs anywhere.
+func (s *Service) compactorAlive(ctx context.Context) bool {
+	if s.cfg.Compaction {
+		return true
+	}
+	resp, err := s.cfg.Etcd.Get(ctx, s.cfg.LockPrefix+"compactors/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	return err == nil && resp.Count > 0
+}
+
 // Throttle makes a write wait while a bucket it touches has compaction.max_runs
 // runs or more, until a commit of the table brings every touched bucket
-// below it or Config.StallTimeout passes. It fails only when ctx ends: the
+// below it or Config.StallTimeout passes; it does not wait when no
+// compaction service runs anywhere. It fails only when ctx ends: the
 // write then proceeds or not as its caller decides. Use it as
 // txn.Config.Throttle.
 func (s *Service) Throttle(ctx context.Context, tbl *catalog.Table, touched []txn.BucketRef) error {
@@ -340,6 +361,9 @@ func (s *Service) Throttle(ctx context.Context, tbl *catalog.Table, touched []tx
 			return nil
 		}
 		if start.IsZero() {
+			if !s.compactorAlive(ctx) {
+				return nil // nobody would empty the bucket: waiting cannot help
+			}
 			start = time.Now()
 			s.m.stalls.Inc()
 			if s.cfg.Compaction {
