@@ -153,7 +153,7 @@ func ingestSpec(ns, name string, in *arrow.Schema, opts map[string]string) (cata
 	if len(props) > 0 {
 		spec.Properties = props
 	}
-	return spec, nil
+	return spec, checkMaintenanceProps(&spec)
 }
 
 func splitList(v string) []string {

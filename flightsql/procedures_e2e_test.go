@@ -54,6 +54,14 @@ func TestMaintenanceProcedures(t *testing.T) {
 	wantRows(t, query(t, c, "SELECT id FROM t ORDER BY id"), []any{int64(2)}, []any{int64(3)})
 	wantRows(t, query(t, c, "CALL sys.drop_expired_partitions('t')"), []any{int64(0), nil})
 
+	// Maintenance properties the service could not use are refused.
+	for _, bad := range []string{"'compaction.trigger_runs' = '1'", "'retention.versions' = '-1'", "'retention.age' = 'soon'", "'partition.ttl' = '0d'"} {
+		_, err := c.ExecuteUpdate(ctx, "CREATE TABLE bad (id BIGINT NOT NULL, PRIMARY KEY (id)) WITH ("+bad+")")
+		wantCode(t, err, codes.InvalidArgument, "maintain: invalid table property")
+	}
+	_, err = c.Execute(ctx, "SELECT * FROM bad")
+	wantCode(t, err, codes.NotFound, "bad")
+
 	// Nothing is an orphan yet, and nothing is old enough anyway.
 	wantRows(t, query(t, c, "CALL sys.remove_orphan_files('t')"), []any{int64(0), int64(0)})
 	wantRows(t, query(t, c, "SELECT id, v FROM t ORDER BY id"), []any{int64(2), "B"}, []any{int64(3), "c"})

@@ -16,6 +16,7 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/duck"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
+	"github.com/lakesoul-io/lakesoul-flight/maintain"
 	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
@@ -176,6 +177,18 @@ func tableOptions(spec *catalog.TableSpec, opts map[string]string) error {
 	}
 	if len(props) > 0 {
 		spec.Properties = props
+	}
+	return checkMaintenanceProps(spec)
+}
+
+// checkMaintenanceProps refuses maintenance properties the maintenance
+// service could not use (a trigger of 1, a negative retention, a duration
+// that does not parse), so that a table never silently goes unmaintained.
+func checkMaintenanceProps(spec *catalog.TableSpec) error {
+	_, err := maintain.PolicyOf(&catalog.Table{Namespace: spec.Namespace, Name: spec.Name,
+		PrimaryKey: spec.PrimaryKey, PartitionBy: spec.PartitionBy, Properties: spec.Properties})
+	if err != nil {
+		return invalidf("%v", err)
 	}
 	return nil
 }

@@ -9,14 +9,20 @@
 //
 // Every commit moves a table's head key in etcd; the service watches those
 // keys (no polling) and looks at the table whose head moved. A (partition,
-// bucket) with at least compaction.trigger_runs files (default 5) is
-// compacted: all its runs are merged into one, deleted keys dropped. This
-// is full-bucket ("one level") compaction: with a bucket of B bytes taking
-// deltas of d bytes, each compaction rewrites B + (T-1)·d bytes for (T-1)·d
-// bytes written, a write amplification of 1 + B/((T-1)·d) — cheap for
-// tables whose upserts are large next to their buckets, and the price of
-// reads that never merge more than T runs. A writer whose write touches a
-// bucket with compaction.max_runs files or more (default 2·trigger) waits
+// bucket) is compacted — all its runs merged into one, deleted keys
+// dropped — when it has compaction.trigger_runs files (default 5) whose
+// newer runs add up to compaction.size_ratio (default 0.5) of its oldest,
+// and in any case once it has three quarters of compaction.max_runs
+// (default 2·trigger). This is full-bucket compaction, tiered by size the
+// way universal compaction is: a bucket of B bytes is rewritten after it
+// took at least size_ratio·B bytes of upserts, so the write amplification
+// is at most 1 + 1/size_ratio (3 by default) while upserts are big, and
+// 1 + B/(k·d) when k small upserts of d bytes reach the run cap first — the
+// price of reads that never merge more than max_runs runs. Partial merges
+// of the newest runs would cost less, but rows of partial-column upserts
+// cannot be merged without their older versions (a column they lack would
+// read as NULL), so every compaction starts from the oldest run. A writer
+// whose write touches a bucket with compaction.max_runs files waits
 // for a compaction of that table, at most Config.StallTimeout, and then
 // writes anyway: compaction never fails or blocks a write for long. A
 // writer does not wait when no compactor runs anywhere (each announces

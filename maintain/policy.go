@@ -15,6 +15,7 @@ const (
 	PropCompactionEnabled = "compaction.enabled"
 	PropTriggerRuns       = "compaction.trigger_runs"
 	PropMaxRuns           = "compaction.max_runs"
+	PropSizeRatio         = "compaction.size_ratio"
 	PropRetainVersions    = "retention.versions"
 	PropRetainAge         = "retention.age"
 	PropPartitionTTL      = "partition.ttl"
@@ -23,13 +24,44 @@ const (
 // ErrInvalid is a table property the service cannot use.
 var ErrInvalid = errors.New("maintain: invalid table property")
 
-// DefaultTriggerRuns is compaction.trigger_runs when a table does not set it.
-const DefaultTriggerRuns = 5
+// Defaults of the compaction properties.
+const (
+	DefaultTriggerRuns = 5   // compaction.trigger_runs
+	DefaultSizeRatio   = 0.5 // compaction.size_ratio
+)
+
+// Due reports whether a bucket with the given run sizes (oldest first) is
+// due for compaction: when it has TriggerRuns runs whose newer ones add up
+// to SizeRatio of its oldest (so that a big bucket is not rewritten for a
+// few small upserts), and in any case a little before it reaches MaxRuns,
+// where writers would start to wait.
+func (p Policy) Due(sizes []int64) bool {
+	n := len(sizes)
+	if n < 2 || n < p.TriggerRuns && n < p.softCap() {
+		return false
+	}
+	if n >= p.softCap() {
+		return true
+	}
+	var newer int64
+	for _, s := range sizes[1:] {
+		newer += s
+	}
+	return float64(newer) >= p.SizeRatio*float64(sizes[0])
+}
+
+// softCap is the run count at which a bucket is compacted whatever its
+// sizes: a quarter of the way below MaxRuns, so that the compaction can
+// finish before writers reach the cap.
+func (p Policy) softCap() int {
+	return max(p.TriggerRuns, p.MaxRuns-max(1, p.MaxRuns/4))
+}
 
 // Policy is what a table's properties ask of the service.
 type Policy struct {
 	Compaction     bool
-	TriggerRuns    int           // compact a bucket with this many runs
+	TriggerRuns    int           // compact a bucket with this many runs once they are big enough
+	SizeRatio      float64       // ... once its newer runs amount to this share of its oldest
 	MaxRuns        int           // writers wait while a bucket has this many
 	RetainVersions int           // 0: no limit by count
 	RetainAge      time.Duration // 0: no limit by age
@@ -38,7 +70,7 @@ type Policy struct {
 
 // PolicyOf reads a table's maintenance properties.
 func PolicyOf(tbl *catalog.Table) (Policy, error) {
-	p := Policy{Compaction: len(tbl.PrimaryKey) > 0, TriggerRuns: DefaultTriggerRuns}
+	p := Policy{Compaction: len(tbl.PrimaryKey) > 0, TriggerRuns: DefaultTriggerRuns, SizeRatio: DefaultSizeRatio}
 	props := tbl.Properties
 	bad := func(k, v, want string) error {
 		return fmt.Errorf("%w: %s.%s: %s = %q, want %s", ErrInvalid, tbl.Namespace, tbl.Name, k, v, want)
@@ -73,6 +105,13 @@ func PolicyOf(tbl *catalog.Table) (Policy, error) {
 		}
 		*dst = d
 		return nil
+	}
+	if v, ok := props[PropSizeRatio]; ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || f < 0 || f > 1000 {
+			return p, bad(PropSizeRatio, v, "a number from 0 to 1000")
+		}
+		p.SizeRatio = f
 	}
 	for _, err := range []error{
 		intProp(PropTriggerRuns, 2, &p.TriggerRuns),

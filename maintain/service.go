@@ -234,6 +234,17 @@ func runsOf(snap *catalog.Snapshot) map[bucketKey]int {
 	return runs
 }
 
+// runSizes lists the file sizes of each (partition, bucket), oldest run
+// first (snapshot files are sorted by Seq within a bucket).
+func runSizes(snap *catalog.Snapshot) map[bucketKey][]int64 {
+	out := map[bucketKey][]int64{}
+	for _, f := range snap.Files {
+		k := bucketKey{f.Partition, f.Bucket}
+		out[k] = append(out[k], f.Size)
+	}
+	return out
+}
+
 // CompactTable compacts the buckets of a table that reached their
 // trigger, each under an etcd lock so that no other compactor works on it
 // at the same time. Buckets another process holds are left to it.
@@ -256,15 +267,17 @@ func (s *Service) CompactTable(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	runs := runsOf(snap)
 	most, backlog := 0, 0
 	var due []bucketKey
-	for k, n := range runs {
+	for k, sizes := range runSizes(snap) {
+		n := len(sizes)
 		s.m.runs.Observe(float64(n))
 		most = max(most, n)
 		if n >= pol.TriggerRuns {
-			due = append(due, k)
 			backlog++
+		}
+		if pol.Due(sizes) {
+			due = append(due, k)
 		}
 	}
 	s.m.maxRuns.Set(float64(most))

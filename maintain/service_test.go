@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -64,8 +65,16 @@ func newNode(t testing.TB, cli *clientv3.Client, st lsio.Storage, mod func(*Conf
 	if n.w, err = txn.New(wcfg); err != nil {
 		t.Fatal(err)
 	}
+	// The service writes with its own writer on half the cores, as serve does.
+	mw := wcfg
+	mw.Throttle = nil
+	mw.Parallelism = max(1, runtime.GOMAXPROCS(0)/2)
+	cw, err := txn.New(mw)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := DefaultConfig()
-	cfg.Catalog, cfg.Writer, cfg.Etcd, cfg.Registerer = cat, n.w, cli, n.reg
+	cfg.Catalog, cfg.Writer, cfg.Etcd, cfg.Registerer = cat, cw, cli, n.reg
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	cfg.RetentionInterval = 50 * time.Millisecond
 	cfg.OrphanInterval = time.Hour
@@ -470,10 +479,12 @@ func TestPolicy(t *testing.T) {
 		want  Policy
 		err   bool
 	}{
-		{nil, Policy{Compaction: true, TriggerRuns: 5, MaxRuns: 10}, false},
+		{nil, Policy{Compaction: true, TriggerRuns: 5, SizeRatio: 0.5, MaxRuns: 10}, false},
 		{map[string]string{PropTriggerRuns: "2", PropMaxRuns: "3", PropRetainVersions: "10", PropRetainAge: "7d", PropPartitionTTL: "36h"},
-			Policy{Compaction: true, TriggerRuns: 2, MaxRuns: 3, RetainVersions: 10, RetainAge: 7 * 24 * time.Hour, PartitionTTL: 36 * time.Hour}, false},
-		{map[string]string{PropCompactionEnabled: "false"}, Policy{TriggerRuns: 5, MaxRuns: 10}, false},
+			Policy{Compaction: true, TriggerRuns: 2, SizeRatio: 0.5, MaxRuns: 3, RetainVersions: 10, RetainAge: 7 * 24 * time.Hour, PartitionTTL: 36 * time.Hour}, false},
+		{map[string]string{PropSizeRatio: "0"}, Policy{Compaction: true, TriggerRuns: 5, MaxRuns: 10}, false},
+		{map[string]string{PropSizeRatio: "-1"}, Policy{}, true},
+		{map[string]string{PropCompactionEnabled: "false"}, Policy{TriggerRuns: 5, SizeRatio: 0.5, MaxRuns: 10}, false},
 		{map[string]string{PropTriggerRuns: "1"}, Policy{}, true},
 		{map[string]string{PropTriggerRuns: "x"}, Policy{}, true},
 		{map[string]string{PropMaxRuns: "3"}, Policy{}, true},
@@ -492,6 +503,25 @@ func TestPolicy(t *testing.T) {
 		}
 		if err != nil || got != tc.want {
 			t.Errorf("%v: got %+v, %v; want %+v", tc.props, got, err, tc.want)
+		}
+	}
+}
+
+func TestDue(t *testing.T) {
+	p := Policy{Compaction: true, TriggerRuns: 5, SizeRatio: 0.5, MaxRuns: 10} // soft cap 8
+	for _, tc := range []struct {
+		sizes []int64
+		want  bool
+	}{
+		{[]int64{100}, false},
+		{[]int64{100, 100, 100, 100}, false},                         // under the trigger
+		{[]int64{100, 20, 20, 20, 20}, true},                         // 80 >= 50
+		{[]int64{1000, 20, 20, 20, 20}, false},                       // 80 < 500: not worth it yet
+		{[]int64{1000, 20, 20, 20, 20, 20, 20, 20}, true},            // the soft cap
+		{[]int64{1000, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, true}, // past it
+	} {
+		if got := p.Due(tc.sizes); got != tc.want {
+			t.Errorf("%v: %v, want %v", tc.sizes, got, tc.want)
 		}
 	}
 }

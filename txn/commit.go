@@ -32,17 +32,29 @@ type commitReq struct {
 }
 
 // commit adds the request as a new version, rebasing over concurrent
-// commits as the conflict rules allow. On failure it removes the request's
-// files and nothing is visible.
+// commits as the conflict rules allow. On a failure that certainly left
+// nothing committed (a conflict, bad input, a vanished table) it removes
+// the request's files. When the outcome is unknown — the context ended or
+// etcd failed while the transaction was in flight, so it may have been
+// applied — the files stay: deleting them could break a committed version,
+// and orphan cleanup removes them after its grace period if they were not.
 func (w *Writer) commit(ctx context.Context, req commitReq) (*catalog.Commit, error) {
 	cm, err := w.tryCommit(ctx, req)
 	if err != nil {
-		if !req.adopted {
+		if !req.adopted && notCommitted(err) {
 			w.removeFiles(context.WithoutCancel(ctx), req.added)
 		}
 		return nil, err
 	}
 	return cm, nil
+}
+
+// notCommitted reports whether a commit error means the transaction was
+// certainly not applied.
+func notCommitted(err error) bool {
+	return errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid) ||
+		errors.Is(err, catalog.ErrVersionMismatch) || errors.Is(err, catalog.ErrInvalid) ||
+		errors.Is(err, catalog.ErrNotFound)
 }
 
 func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit, error) {

@@ -158,7 +158,8 @@ a local warehouse under ./lakesoul-data, listening on 127.0.0.1:32010.
 Other sub-commands: sql (a client; lakesoul-flight sql --help),
 compact (table maintenance alone, same flags: the production shape is
 stateless query replicas with --compaction=off plus one or more compact
-processes), hash-password USER, version.
+processes), maintain (one maintenance procedure; lakesoul-flight maintain
+--help), hash-password USER, version.
 
 Every flag can also be set through the environment variable shown; a flag
 given on the command line wins over the variable, the variable over the

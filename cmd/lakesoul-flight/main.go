@@ -50,6 +50,8 @@ func mainArgs(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return serveMain(ctx, args, stdout, stderr, getenv, true)
 	case "sql":
 		return sqlMain(ctx, args, stdin, stdout, stderr, getenv)
+	case "maintain":
+		return maintainMain(ctx, args, stdout, stderr, getenv)
 	case "hash-password":
 		return hashPasswordMain(args, stdin, stdout, stderr)
 	case "version":
@@ -59,7 +61,7 @@ func mainArgs(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		_, _ = parseServeConfig([]string{"--help"}, getenv, stdout)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "lakesoul-flight: unknown sub-command %q (want serve, compact, sql, hash-password or version)\n", cmd)
+		fmt.Fprintf(stderr, "lakesoul-flight: unknown sub-command %q (want serve, compact, sql, maintain, hash-password or version)\n", cmd)
 		return 2
 	}
 }

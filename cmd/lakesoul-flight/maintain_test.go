@@ -124,3 +124,59 @@ func TestServeMaintains(t *testing.T) {
 		t.Fatalf("%d rows, want 7", n)
 	}
 }
+
+func TestMaintainCall(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+		err  string
+	}{
+		{[]string{"compact", "ns.t"}, "CALL sys.compact('ns.t')", ""},
+		{[]string{"compact", "ns.t", "dt=2026-01-01"}, "CALL sys.compact('ns.t', 'dt=2026-01-01')", ""},
+		{[]string{"rollback-to-version", "ns.t", "5"}, "CALL sys.rollback_to_version('ns.t', 5)", ""},
+		{[]string{"expire_versions", "t", "retain-last=10", "older_than=2026-11-01 00:00:00"},
+			"CALL sys.expire_versions('t', retain_last => 10, older_than => '2026-11-01 00:00:00')", ""},
+		{[]string{"compact", "it's"}, "CALL sys.compact('it''s')", ""},
+		{[]string{"compact"}, "", "want a procedure and a table"},
+		{[]string{"vacuum", "t"}, "", `unknown procedure "vacuum"`},
+	} {
+		got, err := maintainCall(tc.args)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%v: error %v, want %q", tc.args, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%v: %q, %v; want %q", tc.args, got, err, tc.want)
+		}
+	}
+}
+
+// TestMaintainCommand runs the maintain sub-command against a server.
+func TestMaintainCommand(t *testing.T) {
+	r := startRun(t, testServeConfig(t, t.TempDir(), "--compaction=off"))
+	cl := flightClient(t, r.addr)
+	ctx := ctxT(t)
+	for _, q := range []string{"CREATE TABLE t (id BIGINT NOT NULL, PRIMARY KEY (id)) WITH (hash_bucket_num = 1)",
+		"INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (2)", "INSERT INTO t VALUES (1)"} {
+		if _, err := cl.ExecuteUpdate(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errOut syncBuffer
+	if code := mainArgs(ctx, []string{"maintain", "--addr", r.addr, "compact", "default.t"}, nil, &out, &errOut, env(nil)); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "files_rewritten") || !strings.Contains(out.String(), " 3 ") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	if got := maxRunsOf(t, cl, "t"); got != 1 {
+		t.Fatalf("%d runs after maintain compact", got)
+	}
+	errOut = syncBuffer{}
+	if code := mainArgs(ctx, []string{"maintain", "--addr", r.addr, "rollback-to-version", "t", "99"}, nil, &out, &errOut, env(nil)); code != 1 ||
+		!strings.Contains(errOut.String(), "NotFound") {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -136,8 +137,18 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	if err != nil {
 		return fmt.Errorf("writer: %w", err)
 	}
+	// Maintenance writes with its own writer on half the cores, so that
+	// compaction leaves room for the writes and reads it serves.
+	mw := wcfg
+	mw.Throttle = nil
+	mw.Parallelism = max(1, runtime.GOMAXPROCS(0)/2)
+	mw.Logger = lg.With("component", "maintain")
+	mwriter, err := txn.New(mw)
+	if err != nil {
+		return fmt.Errorf("maintenance writer: %w", err)
+	}
 	mcfg := maintain.DefaultConfig()
-	mcfg.Catalog, mcfg.Writer, mcfg.Etcd = cat, writer, cli
+	mcfg.Catalog, mcfg.Writer, mcfg.Etcd = cat, mwriter, cli
 	mcfg.LockPrefix = cfg.EtcdPrefix + "maintain/"
 	mcfg.Compaction, mcfg.Retention = cfg.Compaction, cfg.Compaction
 	mcfg.OrphanGrace = cfg.OrphanGrace

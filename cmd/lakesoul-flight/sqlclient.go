@@ -54,8 +54,19 @@ var sqlGroups = []flagGroup{
 }
 
 func parseSQLConfig(args []string, getenv func(string) string, out io.Writer) (sqlConfig, error) {
+	c, rest, err := parseClientFlags("lakesoul-flight sql", args, getenv, out, nil)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("unexpected argument %q (quote the SQL and pass it with -e)", rest[0])
+	}
+	return c, err
+}
+
+// parseClientFlags parses the connection flags of the client sub-commands
+// and returns the arguments after them; usage, when set, replaces the sql
+// sub-command's help text.
+func parseClientFlags(name string, args []string, getenv func(string) string, out io.Writer, usage func(io.Writer, *flag.FlagSet)) (sqlConfig, []string, error) {
 	var c sqlConfig
-	fs := flag.NewFlagSet("lakesoul-flight sql", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.Addr, "addr", defaultListen, "server `host:port`")
 	fs.StringVar(&c.User, "user", "", "user `name` to log in as (with --password)")
@@ -80,28 +91,28 @@ Flags can also be set through the environment variables shown; a flag wins.
 `)
 		printFlags(out, fs, sqlGroups)
 	}
-	if err := fs.Parse(args); err != nil {
-		return c, err // Parse has printed the usage for -h and --help
+	if usage != nil {
+		fs.Usage = func() { usage(out, fs) }
 	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q (quote the SQL and pass it with -e)", fs.Arg(0))
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err // Parse has printed the usage for -h and --help
 	}
 	if err := applyEnv(fs, getenv); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return c, fmt.Errorf("--addr %q: want host:port", c.Addr)
+		return c, nil, fmt.Errorf("--addr %q: want host:port", c.Addr)
 	}
 	switch {
 	case c.User != "" && c.Password == "":
-		return c, errors.New("--user needs --password or LAKESOUL_PASSWORD")
+		return c, nil, errors.New("--user needs --password or LAKESOUL_PASSWORD")
 	case (c.TLSClientCert == "") != (c.TLSClientKey == ""):
-		return c, errors.New("--tls-client-cert and --tls-client-key go together")
+		return c, nil, errors.New("--tls-client-cert and --tls-client-key go together")
 	}
 	if c.TLSCA != "" || c.TLSSkipVerify || c.TLSClientCert != "" {
 		c.TLS = true
 	}
-	return c, nil
+	return c, fs.Args(), nil
 }
 
 // transportCredentials builds the client's TLS (or plaintext) credentials.
