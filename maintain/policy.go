@@ -50,6 +50,34 @@ func (p Policy) Due(sizes []int64) bool {
 	return float64(newer) >= p.SizeRatio*float64(sizes[0])
 }
 
+// Pick returns how many of a bucket's newest runs to merge, given their
+// sizes (oldest first), when it is due. The whole bucket is merged when
+// its newer runs add up to SizeRatio of the oldest (the base); before
+// that, only the newest runs are, tiered by size the way universal
+// compaction does it: starting from the newest, an older run joins while
+// it is at most twice the runs already picked. Small runs are thus merged
+// with one another, and a run is rewritten about log2 times before it
+// reaches the base.
+func (p Policy) Pick(sizes []int64) int {
+	n := len(sizes)
+	var newer int64
+	for _, s := range sizes[1:] {
+		newer += s
+	}
+	if n <= 2 || float64(newer) >= p.SizeRatio*float64(sizes[0]) {
+		return n
+	}
+	acc, k := sizes[n-1], 1
+	for i := n - 2; i >= 1 && sizes[i] <= 2*acc; i-- {
+		acc += sizes[i]
+		k++
+	}
+	if k < 2 {
+		return n
+	}
+	return k
+}
+
 // softCap is the run count at which a bucket is compacted whatever its
 // sizes: a quarter of the way below MaxRuns, so that the compaction can
 // finish before writers reach the cap.

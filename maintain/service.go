@@ -309,6 +309,13 @@ func (s *Service) CompactTable(ctx context.Context, id string) error {
 	res, err := s.cfg.Writer.CompactWithResult(ctx, tbl, txn.CompactOptions{
 		MinFiles: 2,
 		Bucket:   func(p string, b int) bool { return locked[bucketKey{p, b}] },
+		Runs: func(_ string, _ int, files []catalog.DataFile) []catalog.DataFile {
+			sizes := make([]int64, len(files))
+			for i, f := range files {
+				sizes[i] = f.Size
+			}
+			return files[len(files)-pol.Pick(sizes):]
+		},
 	})
 	switch {
 	case errors.Is(err, txn.ErrConflict):

@@ -526,6 +526,26 @@ func TestDue(t *testing.T) {
 	}
 }
 
+func TestPick(t *testing.T) {
+	p := Policy{TriggerRuns: 5, SizeRatio: 0.5, MaxRuns: 10}
+	for _, tc := range []struct {
+		sizes []int64
+		want  int
+	}{
+		{[]int64{100, 20}, 2},
+		{[]int64{100, 20, 20, 20}, 4},              // 60 >= 50: the whole bucket
+		{[]int64{1000, 10, 10, 10, 10}, 4},         // small runs merge among themselves
+		{[]int64{1000, 100, 10, 10, 10}, 3},        // 100 > 2·30: it waits
+		{[]int64{1000, 40, 10, 10, 10}, 4},         // 40 <= 2·30
+		{[]int64{1000, 300, 10}, 3},                // one newest run alone: the whole bucket
+		{[]int64{1000, 50, 25, 12, 6, 3, 1, 1}, 7}, // tiers join up to the base
+	} {
+		if got := p.Pick(tc.sizes); got != tc.want {
+			t.Errorf("%v: %d, want %d", tc.sizes, got, tc.want)
+		}
+	}
+}
+
 func TestPartitionTTL(t *testing.T) {
 	tbl := &catalog.Table{PartitionBy: []string{"dt", "region"}}
 	cut := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)

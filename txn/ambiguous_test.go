@@ -51,3 +51,47 @@ func TestUnknownCommitOutcomeKeepsFiles(t *testing.T) {
 		t.Fatalf("rows %v", rows)
 	}
 }
+
+// TestCompactNewestRuns: CompactOptions.Runs merges only the newest runs
+// when that is exact, and the whole bucket when a picked run is a
+// partial-column upsert or holds deletes.
+func TestCompactNewestRuns(t *testing.T) {
+	e := newEnv(t, localStorage)
+	tbl := e.table(catalog.TableSpec{Name: "runs", Schema: peopleSchema, PrimaryKey: []string{"id"}, PartitionBy: []string{"dt"}, HashBucketNum: 1})
+	newest2 := CompactOptions{Runs: func(_ string, _ int, files []catalog.DataFile) []catalog.DataFile { return files[len(files)-2:] }}
+	files := func() int {
+		snap, err := e.cat.Snapshot(e.ctx, tbl.ID, catalog.SnapshotSpec{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(snap.Files)
+	}
+	e.upsert(tbl, peopleSchema, `[{"id": 1, "name": "a", "score": 1, "dt": "d"}, {"id": 2, "name": "b", "score": 2, "dt": "d"}]`)
+	e.upsert(tbl, peopleSchema, `[{"id": 2, "name": "B", "score": 20, "dt": "d"}]`)
+	e.upsert(tbl, peopleSchema, `[{"id": 3, "name": "c", "score": 3, "dt": "d"}]`)
+	want := []string{"id=1,name=a,score=1,dt=d", "id=2,name=B,score=20,dt=d", "id=3,name=c,score=3,dt=d"}
+	if _, err := e.w.Compact(e.ctx, tbl, newest2); err != nil {
+		t.Fatal(err)
+	}
+	if n := files(); n != 2 {
+		t.Fatalf("%d files after merging the newest two of three", n)
+	}
+	checkRows(t, e.scan(tbl, catalog.SnapshotSpec{}, mor.ScanOptions{}), want)
+	// A partial-column run among the newest: the whole bucket is merged.
+	e.upsert(tbl, subSchema(peopleSchema, "id", "score", "dt"), `[{"id": 1, "score": 10, "dt": "d"}]`)
+	if _, err := e.w.Compact(e.ctx, tbl, newest2); err != nil {
+		t.Fatal(err)
+	}
+	if n := files(); n != 1 {
+		t.Fatalf("%d files after a compaction that had to take the whole bucket", n)
+	}
+	want[0] = "id=1,name=a,score=10,dt=d"
+	checkRows(t, e.scan(tbl, catalog.SnapshotSpec{}, mor.ScanOptions{}), want)
+}
+
+func checkRows(t *testing.T, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -24,6 +24,29 @@ type CompactOptions struct {
 	// Bucket, when set, limits compaction to the (partition, bucket) pairs
 	// for which it returns true.
 	Bucket func(partition string, bucket int) bool
+	// Runs, when set, picks the runs of a (partition, bucket) to merge: a
+	// suffix of files (sorted oldest first) of at least two. Merging only
+	// the newest runs leaves the older ones, the big base among them,
+	// untouched; it is done only where it is exact (see partialMergeable)
+	// and the whole bucket is merged otherwise.
+	Runs func(partition string, bucket int, files []catalog.DataFile) []catalog.DataFile
+}
+
+// partialMergeable reports whether the newest runs of a bucket can be
+// merged without the older ones: every file carries every column (a row
+// of a partial-column upsert merged without its older version would read
+// NULL in the columns it lacks) and no delete marker or CDC delete (it
+// would be dropped, and the key resurrected from the older runs).
+func partialMergeable(tbl *catalog.Table, files []catalog.DataFile) bool {
+	if tbl.Properties[catalog.PropCDCColumn] != "" {
+		return false
+	}
+	for _, f := range files {
+		if f.Deletes || f.Columns != nil || f.SchemaID != tbl.SchemaID {
+			return false
+		}
+	}
+	return true
 }
 
 // CompactResult summarizes a compaction.
@@ -76,6 +99,13 @@ func (w *Writer) CompactWithResult(ctx context.Context, tbl *catalog.Table, opts
 		deletes := slices.ContainsFunc(t.Files, func(f catalog.DataFile) bool { return f.Deletes })
 		schemaOld := slices.ContainsFunc(t.Files, func(f catalog.DataFile) bool { return f.SchemaID != tbl.SchemaID })
 		if len(t.Files) >= opts.MinFiles || deletes || schemaOld {
+			if opts.Runs != nil && len(t.Files) > 2 {
+				sub := opts.Runs(t.Partition, t.Bucket, t.Files)
+				if len(sub) >= 2 && len(sub) < len(t.Files) &&
+					sub[0].Path == t.Files[len(t.Files)-len(sub)].Path && partialMergeable(tbl, sub) {
+					t.Files = t.Files[len(t.Files)-len(sub):]
+				}
+			}
 			todo = append(todo, t)
 		}
 	}
