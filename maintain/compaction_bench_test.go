@@ -23,7 +23,8 @@ var benchBase = flag.Int("maint.base", 1_000_000, "base rows of BenchmarkUpsertS
 // 10 upserts or 100 small ones of the same total size (twice the base, half
 // of the rows updates), with the maintenance service's compaction off and
 // on. It reports the write time of the series, the full merged read after
-// it (median of 3, read right after the last write, as a user would), the
+// it (median of 3, read right after the last write, as a user would, and
+// again once the compactor has nothing left to do), the
 // most runs a bucket reached, and write amplification (bytes written by
 // upserts and compaction over bytes written by upserts). The goal: the
 // read after 100 small upserts with compaction within 10 % of the read
@@ -82,6 +83,17 @@ func upsertSeries(b *testing.B, upserts int, compaction bool) {
 		most = max(most, maxRuns(b, n.cat, tbl.ID))
 	}
 	read := medianRead(b, n, st, tbl.ID)
+	// Once the compactor has caught up (nothing due), as a reader later on
+	// would find the table.
+	settled := read
+	if compaction {
+		deadline := time.Now().Add(2 * time.Minute)
+		for time.Now().Before(deadline) && anyDue(b, n, tbl.ID) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond) // a compaction picked but not committed yet
+		settled = medianRead(b, n, st, tbl.ID)
+	}
 	// Write amplification from the history.
 	hist, err := n.cat.Commits(ctx, tbl.ID, 0, -1)
 	if err != nil {
@@ -99,8 +111,32 @@ func upsertSeries(b *testing.B, upserts int, compaction bool) {
 	}
 	b.ReportMetric(write.Seconds(), "write-s")
 	b.ReportMetric(read, "read-s")
+	b.ReportMetric(settled, "read-settled-s")
 	b.ReportMetric(float64(most), "max-runs")
 	b.ReportMetric(float64(upBytes+compBytes)/float64(upBytes), "write-amp")
+}
+
+// anyDue reports whether a bucket of the table is due for compaction.
+func anyDue(b *testing.B, n *node, id string) bool {
+	ctx := context.Background()
+	tbl, err := n.cat.LoadTableByID(ctx, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pol, err := PolicyOf(tbl)
+	if err != nil {
+		b.Fatal(err)
+	}
+	snap, err := n.cat.Snapshot(ctx, id, catalog.SnapshotSpec{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, sizes := range runSizes(snap) {
+		if pol.Due(sizes) {
+			return true
+		}
+	}
+	return false
 }
 
 // medianRead times three full merged reads of the latest snapshot.

@@ -9,19 +9,20 @@
 //
 // Every commit moves a table's head key in etcd; the service watches those
 // keys (no polling) and looks at the table whose head moved. A (partition,
-// bucket) is compacted — all its runs merged into one, deleted keys
-// dropped — when it has compaction.trigger_runs files (default 5) whose
-// newer runs add up to compaction.size_ratio (default 0.5) of its oldest,
-// and in any case once it has three quarters of compaction.max_runs
-// (default 2·trigger). This is full-bucket compaction, tiered by size the
-// way universal compaction is: a bucket of B bytes is rewritten after it
-// took at least size_ratio·B bytes of upserts, so the write amplification
-// is at most 1 + 1/size_ratio (3 by default) while upserts are big, and
-// 1 + B/(k·d) when k small upserts of d bytes reach the run cap first — the
-// price of reads that never merge more than max_runs runs. Partial merges
-// of the newest runs would cost less, but rows of partial-column upserts
-// cannot be merged without their older versions (a column they lack would
-// read as NULL), so every compaction starts from the oldest run. A writer
+// bucket) is due for compaction when it has compaction.trigger_runs files
+// (default 5) whose newer runs add up to compaction.size_ratio (default
+// 0.5) of its oldest, and in any case once it has three quarters of
+// compaction.max_runs (default 2·trigger). What is merged is tiered by
+// size, universal-compaction style: the whole bucket (deleted keys
+// dropped) once its newer runs reach size_ratio of the base; before that
+// only the newest runs, an older run joining while it is at most twice the
+// runs picked so far. Small upserts are so merged with one another, and a
+// row is rewritten about log2(base/upsert) times before it joins the base,
+// instead of the base being rewritten every few small upserts. Merging
+// only the newest runs is exact only when they carry every column and no
+// deletes (a partial-column row merged without its older version would
+// read NULL in the columns it lacks; a dropped delete would resurrect the
+// key); otherwise the whole bucket is merged. A writer
 // whose write touches a bucket with compaction.max_runs files waits
 // for a compaction of that table, at most Config.StallTimeout, and then
 // writes anyway: compaction never fails or blocks a write for long. A
