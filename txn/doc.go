@@ -23,7 +23,10 @@
 //     the table; they fail with ErrConflict if a concurrent commit (other
 //     than compaction) touched one of their partitions. Disjoint partitions
 //     never conflict;
-//   - rollback fails with ErrConflict on any concurrent commit.
+//   - rollback fails with ErrConflict on any concurrent commit;
+//   - when an expiry removed versions a retrying write has not seen, a
+//     blind write checks only that the schema did not change and commits;
+//     any other write fails with ErrConflict.
 //
 // # Maintenance
 //
