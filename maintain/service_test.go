@@ -202,7 +202,7 @@ func TestWritersRaceCompaction(t *testing.T) {
 		t.Fatalf("an upsert failed: %v", err)
 	}
 	// Wait for the compactor to settle, then compare.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for maxRuns(t, n.cat, tbl.ID) >= 2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -396,7 +396,7 @@ func TestReplicasShareTheWork(t *testing.T) {
 			model[k] = fmt.Sprint(c)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for maxRuns(t, a.cat, tbl.ID) >= 3 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -460,7 +460,7 @@ func TestThrottle(t *testing.T) {
 	for k := range int64(8) {
 		write(100 + k)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for maxRuns(t, n.cat, tbl.ID) >= 2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -93,17 +93,29 @@ func TestServeMaintains(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	ready := make(chan struct{})
+	var metricsAddr string
 	go func() {
 		defer wg.Done()
 		cfg := testServeConfig(t, dir)
 		if err := run(cctx, cfg, runEnv{Stdout: &syncBuffer{}, Logger: newLogger(t.Output(), cfg.LogLevel, cfg.LogFormat), CompactOnly: true,
-			Ready:      func(string, string) { close(ready) },
+			Ready:      func(_, m string) { metricsAddr = m; close(ready) },
 			EtcdConfig: func(c *etcdembed.Config) { c.Fast, c.UnsafeNoFsync = true, true }}); err != nil {
 			t.Errorf("compact: %v", err)
 		}
 	}()
 	<-ready
-	time.Sleep(2 * time.Second) // the backlog is one compaction
+	// The backlog is one compaction: wait for it on /metrics.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, body := httpGet(t, "http://"+metricsAddr+"/metrics")
+		if strings.Contains(body, `lakesoul_maintain_compactions_total{result="ok"} 1`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the compact sub-command did not compact within 30s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	cancel()
 	wg.Wait()
 
