@@ -14,10 +14,6 @@ import (
 // The coalesceReader joins such runs of small batches into batches of a
 // useful size before they are sent.
 
-// defaultCoalesceRows is the row target of a joined batch when the
-// configured BatchRows is smaller.
-const defaultCoalesceRows = 64 * 1024
-
 // coalesceBytes is the byte target of a joined batch: half of
 // maxBatchBytes, so a joined batch is never split again when it is sent.
 const coalesceBytes = maxBatchBytes / 2
@@ -53,9 +49,10 @@ func newCoalesceReader(src array.RecordReader, mem memory.Allocator, maxRows, ma
 	return r
 }
 
-// coalesceRows is the row target of joined batches for this server.
+// coalesceRows is the row target of joined batches for this server:
+// Config.CoalesceRows, and never less than BatchRows.
 func (s *Server) coalesceRows() int64 {
-	return int64(max(defaultCoalesceRows, s.cfg.BatchRows))
+	return int64(max(s.cfg.CoalesceRows, s.cfg.BatchRows))
 }
 
 func (r *coalesceReader) Retain() { r.refs.Add(1) }

@@ -46,6 +46,10 @@ type Config struct {
 	TicketMaxFiles int
 	// BatchRows is the number of rows per streamed record batch.
 	BatchRows int
+	// CoalesceRows is the size, in rows, up to which consecutive small
+	// batches of a result are joined before they are sent (at least
+	// BatchRows; 1 joins nothing smaller than BatchRows).
+	CoalesceRows int
 	// DefaultSchema is the schema unqualified names resolve in when the
 	// session sets none.
 	DefaultSchema string
@@ -82,6 +86,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PreparedTTL == 0 {
 		c.PreparedTTL = d.PreparedTTL
+	}
+	if c.CoalesceRows == 0 {
+		c.CoalesceRows = d.CoalesceRows
 	}
 	if c.TicketMaxFiles == 0 {
 		c.TicketMaxFiles = d.TicketMaxFiles

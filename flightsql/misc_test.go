@@ -86,7 +86,9 @@ func TestQueryShapes(t *testing.T) {
 // batch it was decoding when its read is cancelled, which only a checked
 // allocator notices (the garbage collector reclaims that memory).
 func TestCancelledStream(t *testing.T) {
-	s := startServer(t, serverOpts{cfg: func(c *lsflight.Config) { c.BatchRows, c.Allocator = 16, memory.NewGoAllocator() }})
+	// Batches of 16 rows, not joined, so the stream is cancelled with most
+	// of it unsent.
+	s := startServer(t, serverOpts{cfg: func(c *lsflight.Config) { c.BatchRows, c.CoalesceRows, c.Allocator = 16, 1, memory.NewGoAllocator() }})
 	c := s.client(t)
 	fillTable(t, c, 2000)
 	info, err := c.Execute(context.Background(), "SELECT * FROM t")

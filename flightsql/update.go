@@ -16,8 +16,8 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/duck"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
-	"github.com/lakesoul-io/lakesoul-flight/maintain"
 	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
+	"github.com/lakesoul-io/lakesoul-flight/maintain"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
 )
