@@ -139,14 +139,9 @@ func (s *Server) schemaOfRelation(ctx context.Context, r relation) (*arrow.Schem
 // infoReader lists one information_schema table from the catalog.
 func (s *Server) infoReader(ctx context.Context, name string) (array.RecordReader, error) {
 	sch := infoSchemas[name]
-	b := array.NewRecordBuilder(s.cfg.Allocator, sch)
-	defer b.Release()
+	var rows [][]any
 	add := func(vals ...any) error {
-		for i, v := range vals {
-			if err := arrowconv.AppendValue(b.Field(i), v); err != nil {
-				return err
-			}
-		}
+		rows = append(rows, vals)
 		return nil
 	}
 	switch name {
@@ -174,7 +169,10 @@ func (s *Server) infoReader(ctx context.Context, name string) (array.RecordReade
 			}
 		}
 	}
-	rec := b.NewRecordBatch()
+	rec, err := s.record(sch, rows)
+	if err != nil {
+		return nil, err
+	}
 	defer rec.Release()
 	return array.NewRecordReader(sch, []arrow.RecordBatch{rec})
 }

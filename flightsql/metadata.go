@@ -238,16 +238,10 @@ func (s *Server) emptyRecord(sc *arrow.Schema) (*arrow.Schema, <-chan flight.Str
 
 // publicSchema is a table schema as clients see it: without the internal
 // field id metadata.
-func publicSchema(s *arrow.Schema) *arrow.Schema { return plan.PublicSchema(s) }
+var publicSchema = plan.PublicSchema
 
 // fieldOf returns the field of s called name, if there is exactly one.
-func fieldOf(s *arrow.Schema, name string) (arrow.Field, bool) {
-	idx := s.FieldIndices(name)
-	if len(idx) != 1 {
-		return arrow.Field{}, false
-	}
-	return s.Field(idx[0]), true
-}
+var fieldOf = plan.FieldOf
 
 func isNotFound(err error) bool { return err != nil && errors.Is(err, catalog.ErrNotFound) }
 

@@ -10,6 +10,7 @@ import (
 	"go.etcd.io/etcd/client/v3/concurrency"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/internal/partition"
 	"github.com/lakesoul-io/lakesoul-flight/txn"
 )
@@ -139,9 +140,11 @@ func PartitionBefore(tbl *catalog.Table, part string, cut time.Time) bool {
 }
 
 func parseTimeValue(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{"2006-01-02", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "20060102", "2006-01-02-15", "2006010215"} {
-		if t, err := time.Parse(layout, s); err == nil {
+	if t, err := arrowconv.ParseTime(s); err == nil {
+		return t, true
+	}
+	for _, layout := range []string{"20060102", "2006010215", "2006-01-02-15"} { // compact partition forms
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
 			return t.UTC(), true
 		}
 	}

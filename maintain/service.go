@@ -225,15 +225,6 @@ type bucketKey struct {
 	bucket    int
 }
 
-// runsOf counts the files of each (partition, bucket) of a snapshot.
-func runsOf(snap *catalog.Snapshot) map[bucketKey]int {
-	runs := map[bucketKey]int{}
-	for _, f := range snap.Files {
-		runs[bucketKey{f.Partition, f.Bucket}]++
-	}
-	return runs
-}
-
 // runSizes lists the file sizes of each (partition, bucket), oldest run
 // first (snapshot files are sorted by Seq within a bucket).
 func runSizes(snap *catalog.Snapshot) map[bucketKey][]int64 {
@@ -366,10 +357,10 @@ func (s *Service) Throttle(ctx context.Context, tbl *catalog.Table, touched []tx
 		if err != nil {
 			return nil // the write itself will report it
 		}
-		runs := runsOf(snap)
+		runs := runSizes(snap)
 		over := false
 		for _, t := range touched {
-			if runs[bucketKey{t.Partition, t.Bucket}] >= pol.MaxRuns {
+			if len(runs[bucketKey{t.Partition, t.Bucket}]) >= pol.MaxRuns {
 				over = true
 				break
 			}

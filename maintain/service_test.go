@@ -145,8 +145,8 @@ func maxRuns(t testing.TB, cat *catalog.Catalog, id string) int {
 		t.Fatal(err)
 	}
 	most := 0
-	for _, n := range runsOf(snap) {
-		most = max(most, n)
+	for _, sizes := range runSizes(snap) {
+		most = max(most, len(sizes))
 	}
 	return most
 }

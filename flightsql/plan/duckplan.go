@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/duck"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
@@ -267,8 +268,8 @@ func applyEdits(text string, edits []edit) string {
 	return sb.String()
 }
 
-// quote double-quotes an identifier.
-func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+// quote double-quotes an identifier, as DuckDB reads it.
+var quote = duck.Quote
 
 // QuoteName renders ns.name with both parts quoted.
 func QuoteName(ns, name string) string { return quote(ns) + "." + quote(name) }

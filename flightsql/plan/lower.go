@@ -69,7 +69,7 @@ func Filter(e sqlparse.Expr, schema *arrow.Schema, params []any) (mor.Expr, bool
 		if !ok {
 			return nil, false
 		}
-		f, _ := fieldOf(schema, col)
+		f, _ := FieldOf(schema, col)
 		vals := make([]any, 0, len(x.List))
 		for _, item := range x.List {
 			v, ok := Const(item, f.Type, params)
@@ -88,7 +88,7 @@ func Filter(e sqlparse.Expr, schema *arrow.Schema, params []any) (mor.Expr, bool
 		if !ok {
 			return nil, false
 		}
-		f, _ := fieldOf(schema, col)
+		f, _ := FieldOf(schema, col)
 		lo, ok1 := Const(x.Lo, f.Type, params)
 		hi, ok2 := Const(x.Hi, f.Type, params)
 		if !ok1 || !ok2 || lo == nil || hi == nil {
@@ -115,12 +115,12 @@ var flipOp = map[mor.CmpOp]mor.CmpOp{
 // columnAndConst matches "column op constant" in either order.
 func columnAndConst(l, r sqlparse.Expr, schema *arrow.Schema, params []any) (string, any, bool, bool) {
 	if col, ok := ColumnOf(l, schema); ok {
-		f, _ := fieldOf(schema, col)
+		f, _ := FieldOf(schema, col)
 		v, ok := Const(r, f.Type, params)
 		return col, v, false, ok
 	}
 	if col, ok := ColumnOf(r, schema); ok {
-		f, _ := fieldOf(schema, col)
+		f, _ := FieldOf(schema, col)
 		v, ok := Const(l, f.Type, params)
 		return col, v, true, ok
 	}
@@ -133,13 +133,14 @@ func ColumnOf(e sqlparse.Expr, schema *arrow.Schema) (string, bool) {
 	if !ok || len(c.Parts) != 1 {
 		return "", false
 	}
-	if _, ok := fieldOf(schema, c.Parts[0]); !ok {
+	if _, ok := FieldOf(schema, c.Parts[0]); !ok {
 		return "", false
 	}
 	return c.Parts[0], true
 }
 
-func fieldOf(s *arrow.Schema, name string) (arrow.Field, bool) {
+// FieldOf returns the field of s called name, if there is exactly one.
+func FieldOf(s *arrow.Schema, name string) (arrow.Field, bool) {
 	idx := s.FieldIndices(name)
 	if len(idx) != 1 {
 		return arrow.Field{}, false

@@ -252,7 +252,7 @@ func (e *notNativeError) Error() string { return "not native: " + e.reason }
 func nativePlan(sel *sqlparse.Select, snap *catalog.Snapshot, args []any, maxEndpoints int) (*Native, error) {
 	tbl := snap.Table
 	for _, c := range sel.Columns {
-		if _, ok := fieldOf(tbl.Schema, c); !ok {
+		if _, ok := FieldOf(tbl.Schema, c); !ok {
 			return nil, invalidf("table %s.%s has no column %q", tbl.Namespace, tbl.Name, c)
 		}
 	}
