@@ -94,6 +94,19 @@
 //	    [(column, ...)] AS query                          CreateView
 //	DROP VIEW [IF EXISTS] v                               DropView
 //	CALL name(arg, ..., param => arg, ...)                Call
+//	ALTER TABLE [IF EXISTS] t action [, action ...]       AlterTable
+//	ALTER TABLE t RENAME TO u | SET TBLPROPERTIES (...)
+//	    | UNSET TBLPROPERTIES [IF EXISTS] (...)          AlterTable
+//
+// The column actions of ALTER TABLE are ADD [COLUMN] [IF NOT EXISTS] c
+// type [NOT NULL] [DEFAULT literal], DROP [COLUMN] [IF EXISTS] c, RENAME
+// [COLUMN] a TO b, ALTER [COLUMN] c [SET DATA] TYPE type and ALTER [COLUMN]
+// c DROP NOT NULL; whether a change is allowed (widening only, no key
+// columns) the server decides.
+//
+// A query may read a table's changes where a table stands:
+// table_changes('ns.t', from [, to] [, follow => true]) is a TableRef with
+// Changes set, its bounds versions or timestamp strings.
 //
 // DESCRIBE followed by a query (SELECT, WITH, FROM, VALUES, TABLE or "(")
 // describes the query's result and is a Query, as is any other SHOW

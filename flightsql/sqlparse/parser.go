@@ -6,7 +6,7 @@ import (
 
 // Parse parses one SQL statement, optionally followed by ";". The result is
 // one of *CreateSchema, *DropSchema, *CreateTable, *DropTable, *CreateView,
-// *DropView, *Insert, *Delete, *Update, *Truncate, *Use, *ShowSchemas,
+// *DropView, *AlterTable, *Insert, *Delete, *Update, *Truncate, *Use, *ShowSchemas,
 // *ShowTables, *ShowColumns (SHOW COLUMNS, DESCRIBE table),
 // *ShowCreateTable, *Explain, *Call or *Query (SELECT, WITH, VALUES,
 // FROM-first, TABLE, DESCRIBE query, SUMMARIZE and any other SHOW). Errors
@@ -215,6 +215,8 @@ func (p *parser) statement() (Statement, error) {
 		return p.create()
 	case "drop":
 		return p.drop()
+	case "alter":
+		return p.alter()
 	case "insert":
 		return p.insert()
 	case "delete":

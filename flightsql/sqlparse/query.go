@@ -46,6 +46,10 @@ type TableRef struct {
 	// Start and End are the byte span in Query.Text of the name and its
 	// AS OF clause, the part that Rewrite replaces.
 	Start, End int
+	// Changes is set for a table_changes(...) reference: the rows are the
+	// changes of the table Name between two versions, and Start and End
+	// span the whole call.
+	Changes *Changes
 	// Alias is the alias written after the reference ([AS] x), "" if none.
 	Alias string
 	// FromItem is true for a reference in a FROM or JOIN clause, false for

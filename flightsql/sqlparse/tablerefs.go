@@ -226,6 +226,12 @@ func (p *parser) tableRef(i int, stack []*level, base int) (ref TableRef, next i
 		}
 		j++
 	}
+	if len(parts) == 1 && toks[i].kind == tokIdent && parts[0] == ChangesFunc && toks[j].isOp("(") {
+		if ref, j, err = p.changesRef(i, j, base); err != nil {
+			return TableRef{}, 0, false, err
+		}
+		return p.alias(ref, j), j, true, nil
+	}
 	if len(parts) > 3 || toks[j].isOp("(") {
 		return TableRef{}, 0, false, nil
 	}
@@ -246,13 +252,19 @@ func (p *parser) tableRef(i int, stack []*level, base int) (ref TableRef, next i
 		ref.End = toks[after-1].end - base
 		j = after
 	}
+	return p.alias(ref, j), j, true, nil
+}
+
+// alias sets the alias written at toks[j] after a reference, if any.
+func (p *parser) alias(ref TableRef, j int) TableRef {
+	toks := p.toks
 	switch a := toks[j]; {
 	case a.is("as") && toks[j+1].isName():
 		ref.Alias = toks[j+1].text
 	case a.kind == tokQuoted || (a.isName() && !notAlias[a.text]):
 		ref.Alias = a.text
 	}
-	return ref, j, true, nil
+	return ref
 }
 
 // notAlias lists the unreserved words that can follow a table reference

@@ -11,6 +11,16 @@ import (
 // name@<timestamp>, for comparison.
 func refString(r TableRef) string {
 	s := r.Name.SQL()
+	if c := r.Changes; c != nil {
+		s = "changes(" + s + "," + c.From.String()
+		if c.HasTo {
+			s += "," + c.To.String()
+		}
+		if c.Follow {
+			s += ",follow"
+		}
+		s += ")"
+	}
 	switch {
 	case r.AsOf == nil:
 	case r.AsOf.HasVersion:
@@ -29,6 +39,12 @@ func TestTableRefs(t *testing.T) {
 	}{
 		{"single", "SELECT * FROM t",
 			"t", "SELECT * FROM v0"},
+		{"table changes", "SELECT * FROM table_changes('ns.t', 3) c JOIN u ON c.id = u.id",
+			"changes(ns.t,3) u", "SELECT * FROM v0 c JOIN v1 ON c.id = u.id"},
+		{"table changes range and follow", "FROM TABLE_CHANGES('T', 3, 7), table_changes('t', TIMESTAMP '2026-01-01', follow => true) AS f",
+			"changes(t,3,7) changes(t,'2026-01-01 00:00:00',follow)", "FROM v0, v1 AS f"},
+		{"quoted table_changes is a table", `SELECT * FROM "table_changes"`,
+			"table_changes", "SELECT * FROM v0"},
 		{"qualified", "select a from lakesoul.NS.T where b > 1",
 			"lakesoul.ns.t", "select a from v0 where b > 1"},
 		{"alias", "SELECT x.a FROM ns.t AS x",
