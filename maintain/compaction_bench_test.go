@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,10 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
-var benchBase = flag.Int("maint.base", 1_000_000, "base rows of BenchmarkUpsertSeries (full scale: 10,000,000)")
+var (
+	benchBase  = flag.Int("maint.base", 1_000_000, "base rows of BenchmarkUpsertSeries (full scale: 10,000,000)")
+	benchProps = flag.String("maint.props", "", "table properties of BenchmarkUpsertSeries, as k=v,k=v (for example compaction.size_ratio=1)")
+)
 
 // BenchmarkUpsertSeries is LakeSoul's upsert workload: a base, then either
 // 10 upserts or 100 small ones of the same total size (twice the base, half
@@ -59,7 +63,7 @@ func upsertSeries(b *testing.B, upserts int, compaction bool) {
 	n := newNode(b, cli, st, func(c *Config) { c.Compaction = compaction; c.Retention = false })
 	ctx := context.Background()
 	tbl, err := n.cat.CreateTable(ctx, catalog.TableSpec{Namespace: "default", Name: "bench", Schema: workload.Schema,
-		PrimaryKey: []string{"uuid"}, HashBucketNum: 4})
+		PrimaryKey: []string{"uuid"}, HashBucketNum: 4, Properties: benchProperties(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -168,4 +172,20 @@ func medianRead(b *testing.B, n *node, st lsio.Storage, id string) float64 {
 	}
 	slices.Sort(secs)
 	return secs[1]
+}
+
+// benchProperties parses -maint.props.
+func benchProperties(b *testing.B) map[string]string {
+	if *benchProps == "" {
+		return nil
+	}
+	props := map[string]string{}
+	for _, kv := range strings.Split(*benchProps, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			b.Fatalf("-maint.props: %q is not k=v", kv)
+		}
+		props[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return props
 }

@@ -52,49 +52,13 @@ func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *
 		return nil, err
 	}
 	for _, f := range t.Files {
-		pf, err := lsio.OpenParquet(ctx, st, f.Path, ropts)
+		run, ok, err := p.openRun(ctx, st, f, schema, keyFilter, ropts)
 		if err != nil {
-			return fail(fmt.Errorf("open %s: %w", f.Path, err))
+			return fail(err)
 		}
-		rgs := p.rowGroups(pf)
-		if len(rgs) > 0 && pointFilter(keyFilter) {
-			if rgs, err = probeRowGroups(ctx, pf, rgs, tbl.PrimaryKey, And(keyFilter...)); err != nil {
-				pf.Close()
-				return fail(fmt.Errorf("read %s: %w", f.Path, err))
-			}
+		if ok {
+			runs = append(runs, run)
 		}
-		if len(rgs) == 0 {
-			pf.Close()
-			continue
-		}
-		fileSchema := pf.Schema()
-		var cols []string
-		var want []arrow.Field
-		for _, fld := range fileSchema.Fields() {
-			n := fld.Name
-			keep := slices.Contains(tbl.PrimaryKey, n) || n == DeleteMarkerColumn || (cdc != "" && n == cdc) || schema.HasField(n)
-			if !keep {
-				continue
-			}
-			cols = append(cols, n)
-			if tf, ok := schema.FieldsByName(n); ok && len(tf) > 0 {
-				want = append(want, tf[0])
-			} else if tf, ok := tbl.Schema.FieldsByName(n); ok && len(tf) > 0 {
-				want = append(want, tf[0])
-			} else {
-				want = append(want, fld)
-			}
-		}
-		rr, err := pf.Read(ctx, cols, rgs)
-		if err != nil {
-			pf.Close()
-			return fail(fmt.Errorf("read %s: %w", f.Path, err))
-		}
-		run := closeWith(castReader(rr, arrow.NewSchema(want, nil), p.opts.Allocator), pf.Close)
-		if len(keyFilter) > 0 {
-			run = filterReader(ctx, run, And(keyFilter...), p.opts.Allocator)
-		}
-		runs = append(runs, Run{Reader: run, Seq: f.Seq})
 	}
 	outFields := make([]arrow.Field, schema.NumFields())
 	for i, f := range schema.Fields() {
@@ -109,6 +73,58 @@ func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *
 		BatchSize:  p.opts.BatchSize,
 		Allocator:  p.opts.Allocator,
 	})
+}
+
+// openRun opens one file of a primary-key table as a run of the merge: the
+// key, delete-marker and CDC columns and those of schema the file holds,
+// typed as schema (or the table's schema) says, with keyFilter applied to
+// its rows. ok is false when no row group of the file can match.
+func (p *Plan) openRun(ctx context.Context, st lsio.Storage, f catalog.DataFile, schema *arrow.Schema, keyFilter []Expr, ropts lsio.ReadOptions) (_ Run, ok bool, _ error) {
+	tbl := p.Snapshot.Table
+	cdc := tbl.Properties[catalog.PropCDCColumn]
+	pf, err := lsio.OpenParquet(ctx, st, f.Path, ropts)
+	if err != nil {
+		return Run{}, false, fmt.Errorf("open %s: %w", f.Path, err)
+	}
+	rgs := p.rowGroups(pf)
+	if len(rgs) > 0 && pointFilter(keyFilter) {
+		if rgs, err = probeRowGroups(ctx, pf, rgs, tbl.PrimaryKey, And(keyFilter...)); err != nil {
+			pf.Close()
+			return Run{}, false, fmt.Errorf("read %s: %w", f.Path, err)
+		}
+	}
+	if len(rgs) == 0 {
+		pf.Close()
+		return Run{}, false, nil
+	}
+	fileSchema := pf.Schema()
+	var cols []string
+	var want []arrow.Field
+	for _, fld := range fileSchema.Fields() {
+		n := fld.Name
+		keep := slices.Contains(tbl.PrimaryKey, n) || n == DeleteMarkerColumn || (cdc != "" && n == cdc) || schema.HasField(n)
+		if !keep {
+			continue
+		}
+		cols = append(cols, n)
+		if tf, ok := schema.FieldsByName(n); ok && len(tf) > 0 {
+			want = append(want, tf[0])
+		} else if tf, ok := tbl.Schema.FieldsByName(n); ok && len(tf) > 0 {
+			want = append(want, tf[0])
+		} else {
+			want = append(want, fld)
+		}
+	}
+	rr, err := pf.Read(ctx, cols, rgs)
+	if err != nil {
+		pf.Close()
+		return Run{}, false, fmt.Errorf("read %s: %w", f.Path, err)
+	}
+	run := closeWith(castReader(rr, arrow.NewSchema(want, nil), p.opts.Allocator), pf.Close)
+	if len(keyFilter) > 0 {
+		run = filterReader(ctx, run, And(keyFilter...), p.opts.Allocator)
+	}
+	return Run{Reader: run, Seq: f.Seq}, true, nil
 }
 
 func (p *Plan) rowGroups(pf *lsio.ParquetFile) []int {
