@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -93,15 +94,32 @@ func (c *Catalog) evolveSchema(ctx context.Context, tableID string, expectVersio
 	if err != nil {
 		return nil, false, fmt.Errorf("table %s: %w", tableID, err)
 	}
+	cm, headKvs, err := c.commitSchema(ctx, st, evolved, lastID, summary)
+	if err != nil || cm != nil {
+		return cm, false, err
+	}
+	if len(headKvs) > 0 && string(headKvs[0].Value) == string(st.headRaw) {
+		return nil, true, nil
+	}
+	return nil, false, c.lostRace(tableID, st.head.Version+1, headKvs)
+}
+
+// commitSchema commits schema evolved (with the new highest field id
+// lastID) as the table's next schema and version, recording an
+// OpSchemaChange commit with summary. When the head or the metadata moved
+// since st was read it returns no commit, and the head key as it is now
+// (empty when the table was dropped).
+func (c *Catalog) commitSchema(ctx context.Context, st *tableState, evolved *arrow.Schema, lastID int, summary map[string]string) (*Commit, []*mvccpb.KeyValue, error) {
+	rec, tableID, expectVersion := st.rec, st.rec.ID, st.head.Version
 	schemaBytes, err := encodeSchema(evolved)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	next := *rec
 	next.Schema, next.SchemaID, next.LastFieldID = schemaBytes, rec.SchemaID+1, lastID
 	meta, err := json.Marshal(&next)
 	if err != nil {
-		return nil, false, fmt.Errorf("catalog: encode table: %w", err)
+		return nil, nil, fmt.Errorf("catalog: encode table: %w", err)
 	}
 	cm := Commit{
 		Version:     expectVersion + 1,
@@ -113,7 +131,7 @@ func (c *Catalog) evolveSchema(ctx context.Context, tableID string, expectVersio
 	}
 	commitJSON, err := json.Marshal(&cm)
 	if err != nil {
-		return nil, false, fmt.Errorf("catalog: encode commit: %w", err)
+		return nil, nil, fmt.Errorf("catalog: encode commit: %w", err)
 	}
 	resp, err := c.cli.Txn(ctx).
 		If(
@@ -133,29 +151,35 @@ func (c *Catalog) evolveSchema(ctx context.Context, tableID string, expectVersio
 		).
 		Commit()
 	if err != nil {
-		return nil, false, fmt.Errorf("catalog: evolve schema of table %s: %w", tableID, err)
+		return nil, nil, fmt.Errorf("catalog: change schema of table %s: %w", tableID, err)
 	}
 	if !resp.Succeeded {
 		headKvs := resp.Responses[0].GetResponseRange().Kvs
-		if len(headKvs) > 0 && resp.Responses[1].GetResponseRange().Count > 0 &&
-			string(headKvs[0].Value) == string(st.headRaw) {
-			return nil, true, nil
+		if resp.Responses[1].GetResponseRange().Count == 0 {
+			headKvs = nil
 		}
-		return nil, false, c.lostRace(tableID, cm.Version, headKvs)
+		return nil, headKvs, nil
 	}
 	c.schemas.put(tableID, next.SchemaID, evolved)
-	if base := c.snaps.get(tableID, expectVersion); base != nil {
-		t, err := c.table(&next)
+	c.cacheNext(ctx, st, &next, &cm)
+	return &cm, nil, nil
+}
+
+// cacheNext caches the snapshot of metadata-only commit cm (made on top of
+// st, leaving the files as they were) and writes a checkpoint when one is
+// due.
+func (c *Catalog) cacheNext(ctx context.Context, st *tableState, next *tableRecord, cm *Commit) {
+	if base := c.snaps.get(st.rec.ID, st.head.Version); base != nil {
+		t, err := c.table(next)
 		if err == nil {
 			c.snaps.put(&Snapshot{Table: t, Version: cm.Version, Timestamp: cm.Timestamp, Files: base.Files})
 		}
 	}
 	if k := c.cfg.CheckpointEvery; k > 0 && cm.Version%k == 0 {
-		if s, err := c.snapshotAt(ctx, &tableState{rec: &next, oldest: st.oldest}, cm.Version); err == nil {
-			c.checkpoint(ctx, rec.Path, s)
+		if s, err := c.snapshotAt(ctx, &tableState{rec: next, oldest: st.oldest}, cm.Version); err == nil {
+			c.checkpoint(ctx, st.rec.Path, s)
 		}
 	}
-	return &cm, false, nil
 }
 
 // evolve checks newSchema against the table and returns it with field ids

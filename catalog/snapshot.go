@@ -178,15 +178,16 @@ func (c *Catalog) snapshotAt(ctx context.Context, st *tableState, v int64) (*Sna
 	return s, nil
 }
 
-// withProperties returns the cached snapshot s with the properties of rec.
-// Properties are not versioned, so SetProperties may have changed them
-// after s was cached; the refreshed snapshot replaces s in the cache.
+// withProperties returns the cached snapshot s with the properties and the
+// name of rec. Neither is versioned, so SetProperties or RenameTable may
+// have changed them after s was cached; the refreshed snapshot replaces s
+// in the cache.
 func (c *Catalog) withProperties(s *Snapshot, rec *tableRecord) *Snapshot {
-	if maps.Equal(s.Table.Properties, rec.Properties) {
+	if maps.Equal(s.Table.Properties, rec.Properties) && s.Table.Namespace == rec.Namespace && s.Table.Name == rec.Name {
 		return s
 	}
 	t := *s.Table
-	t.Properties = rec.Properties
+	t.Properties, t.Namespace, t.Name = rec.Properties, rec.Namespace, rec.Name
 	fresh := *s
 	fresh.Table = &t
 	c.snaps.put(&fresh)
