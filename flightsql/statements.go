@@ -88,6 +88,7 @@ var updateKinds = func(entries ...updateEntry) map[reflect.Type]updateFunc {
 	updateOf((*Server).truncate),
 	updateOf((*Server).createView),
 	updateOf((*Server).dropView),
+	updateOf((*Server).alterTable),
 	updateOf((*Server).callUpdate),
 )
 
