@@ -25,6 +25,12 @@ var (
 	ErrTicket = errors.New("invalid ticket")
 	// ErrUnsupported is a request the server does not implement.
 	ErrUnsupported = errors.New("not supported")
+
+	// errSchemaChanged ends a change stream whose table changed schema.
+	errSchemaChanged = errors.New("schema changed")
+	// errUnavailable is a stream that lost what it depends on and may be
+	// resumed.
+	errUnavailable = errors.New("unavailable")
 )
 
 // invalidf returns an error wrapping ErrInvalid.
@@ -54,8 +60,10 @@ func toStatus(err error) error {
 		code = codes.NotFound
 	case errors.Is(err, catalog.ErrAlreadyExists):
 		code = codes.AlreadyExists
-	case errors.Is(err, catalog.ErrNotEmpty):
+	case errors.Is(err, catalog.ErrNotEmpty), errors.Is(err, errSchemaChanged):
 		code = codes.FailedPrecondition
+	case errors.Is(err, errUnavailable):
+		code = codes.Unavailable
 	case errors.Is(err, txn.ErrConflict), errors.Is(err, catalog.ErrVersionMismatch):
 		code = codes.Aborted
 	case errors.Is(err, ErrInvalid), errors.Is(err, plan.ErrInvalid), errors.Is(err, duck.ErrInvalid),

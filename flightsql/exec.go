@@ -40,6 +40,10 @@ func (s *Server) openTicket(ctx context.Context, b *ticketBody) (array.RecordRea
 		}
 	case ticketRows:
 		return decodeIPCReader(s, b.Rows)
+	case ticketChanges:
+		if b.Changes != nil {
+			return s.openChanges(ctx, b.Changes)
+		}
 	}
 	return nil, fmt.Errorf("%w: the ticket has no plan of kind %q", ErrTicket, b.Kind)
 }
@@ -209,6 +213,13 @@ func (s *Server) readOf(ctx context.Context, rt readTicket) (plan.Read, error) {
 		}
 		rd.Source = &plan.Source{Kind: plan.SourceHistory, Table: tbl, Version: rt.Version, Schema: historySchema}
 		rd.Schema = historySchema
+	case plan.SourceChanges:
+		src, err := s.changesSource(ctx, rt.ID, rt.From, rt.Version, false)
+		if err != nil {
+			return rd, err
+		}
+		rd.Source = src
+		rd.Schema = plan.ProjectSchema(src.Schema, rt.Columns)
 	case plan.SourceInfo:
 		sch, ok := infoSchemas[rt.Info]
 		if !ok {
@@ -247,6 +258,14 @@ func (s *Server) duckTables(ctx context.Context, reads []plan.Read) []duck.Table
 			t.Open = func() (array.RecordReader, error) { return s.filesReader(rd.Source.Snapshot) }
 		case plan.SourcePartitions:
 			t.Open = func() (array.RecordReader, error) { return s.partitionsReader(rd.Source.Snapshot) }
+		case plan.SourceChanges:
+			t.Open = func() (array.RecordReader, error) {
+				rr, err := s.changesReader(ctx, rd)
+				if err != nil {
+					return nil, err
+				}
+				return duck.Renamed(rr, rd.Schema), nil
+			}
 		case plan.SourceInfo:
 			t.Open = func() (array.RecordReader, error) { return s.infoReader(ctx, rd.Source.Info) }
 		}

@@ -85,6 +85,9 @@ func (s *Server) planQuery(ctx context.Context, q *sqlparse.Query, env queryEnv)
 	if p.Native != nil {
 		return s.nativeQueryPlan(p.Native, env.schemaOnly)
 	}
+	if p.Changes != nil {
+		return s.changesQueryPlan(p.Changes, env.schemaOnly)
+	}
 	return s.duckQueryPlan(ctx, p.Duck, env)
 }
 
@@ -158,6 +161,9 @@ func (s *Server) duckQueryPlan(ctx context.Context, d *plan.Duck, env queryEnv) 
 				t.ID, t.Version = rd.Source.Snapshot.Table.ID, rd.Source.Snapshot.Version
 			case plan.SourceHistory:
 				t.ID, t.Version = rd.Source.Table.ID, rd.Source.Version
+			case plan.SourceChanges:
+				ch := rd.Source.Changes
+				t.ID, t.From, t.Version = ch.To.Table.ID, ch.From.Version, ch.To.Version
 			}
 			if t.Filter, err = mor.MarshalExpr(rd.Filter); err != nil {
 				return nil, err
@@ -272,6 +278,10 @@ func (s *Server) DoGetStatement(ctx context.Context, tk flightsql.StatementQuery
 	}
 	if expired(b.Expires) {
 		return nil, nil, toStatus(fmt.Errorf("%w: the ticket expired; run the query again", ErrTicket))
+	}
+	if b.Kind == ticketFollow && b.Follow != nil {
+		sch, ch, err := s.follow(ctx, b.Follow)
+		return sch, ch, toStatus(err)
 	}
 	rr, err := s.openTicket(ctx, &b)
 	if err != nil {

@@ -77,6 +77,9 @@ func (r resolver) Resolve(ctx context.Context, ref sqlparse.TableRef, schema str
 		}
 		return &plan.Source{Kind: plan.SourceInfo, Info: strings.ToLower(name), Schema: sch}, nil
 	}
+	if ref.Changes != nil {
+		return s.resolveChanges(ctx, ns, name, ref.Changes)
+	}
 	base, kind, metaSchema, meta := metaTable(name)
 	if meta {
 		name = base

@@ -53,18 +53,22 @@ const maxSealedPayload = 256 << 20
 
 // Ticket kinds.
 const (
-	ticketScan = "scan"
-	ticketDuck = "duck"
-	ticketRows = "rows"
+	ticketScan    = "scan"
+	ticketDuck    = "duck"
+	ticketRows    = "rows"
+	ticketChanges = "changes"
+	ticketFollow  = "follow"
 )
 
 // ticketBody is what a statement ticket carries.
 type ticketBody struct {
-	Kind    string      `json:"k"`
-	Scan    *scanTicket `json:"n,omitempty"`
-	Duck    *duckTicket `json:"d,omitempty"`
-	Rows    []byte      `json:"r,omitempty"` // Arrow IPC stream of the result
-	Expires int64       `json:"e"`           // unix milliseconds
+	Kind    string         `json:"k"`
+	Scan    *scanTicket    `json:"n,omitempty"`
+	Duck    *duckTicket    `json:"d,omitempty"`
+	Rows    []byte         `json:"r,omitempty"` // Arrow IPC stream of the result
+	Changes *changesTicket `json:"c,omitempty"`
+	Follow  *followTicket  `json:"w,omitempty"`
+	Expires int64          `json:"e"` // unix milliseconds
 }
 
 // scanTicket is one endpoint of a native scan.
@@ -129,6 +133,7 @@ type readTicket struct {
 	Kind    plan.SourceKind `json:"k"`
 	ID      string          `json:"i,omitempty"`
 	Version int64           `json:"v"`
+	From    int64           `json:"a,omitempty"` // SourceChanges: the range is (From, Version]
 	Info    string          `json:"s,omitempty"`
 	Columns []string        `json:"c,omitempty"`
 	Filter  json.RawMessage `json:"f,omitempty"`

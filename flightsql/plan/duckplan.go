@@ -76,6 +76,10 @@ func (b *builder) expand(q *sqlparse.Query, srcs []*Source, args []any, reads *i
 			edits = append(edits, edit{ref.Start, ref.End, ref.Replacement(text)})
 			continue
 		}
+		if src.Kind == SourceChanges && src.Changes.Follow {
+			return "", nil, invalidf("%s with follow => true streams a plain SELECT [columns] FROM %s(...) [WHERE ...]; "+
+				"read a range without follow to join or aggregate changes", ChangesFuncName, ChangesFuncName)
+		}
 		rd := b.read(ref, src, args, reads)
 		out = append(out, rd)
 		edits = append(edits, edit{ref.Start, ref.End, ref.Replacement(quote(rd.Name))})
@@ -162,6 +166,9 @@ func (b *builder) read(ref sqlparse.TableRef, src *Source, args []any, reads *in
 		sch := src.Snapshot.Table.Schema
 		rd.Columns, rd.Filter = Pushdown(ref, sch, args)
 		rd.Schema = ProjectSchema(PublicSchema(sch), rd.Columns)
+	case SourceChanges:
+		rd.Columns, rd.Filter = Pushdown(ref, src.Schema, args)
+		rd.Schema = ProjectSchema(src.Schema, rd.Columns)
 	default:
 		rd.Schema = src.Schema
 	}

@@ -42,6 +42,9 @@ func Explain(ctx context.Context, p *Plan, st lsio.Storage) ([]string, error) {
 		}
 		return out, nil
 	}
+	if cs := p.Changes; cs != nil {
+		return append(out, changesLines(cs)...), nil
+	}
 	d := p.Duck
 	if p.NotNative != "" {
 		add("duckdb query (not native: %s)", p.NotNative)
@@ -79,11 +82,56 @@ func Explain(ctx context.Context, p *Plan, st lsio.Storage) ([]string, error) {
 		case SourceFiles, SourcePartitions:
 			add("  read %s: %s at version %d", rd.Name, src.Name(), src.Snapshot.Version)
 			add("    files: %d", len(src.Snapshot.Files))
+		case SourceChanges:
+			add("  read %s: changes of %s.%s in versions %d..%d", rd.Name, src.Changes.To.Table.Namespace,
+				src.Changes.To.Table.Name, src.Changes.From.Version+1, src.Changes.To.Version)
+			add("    columns: %s", columnList(rd.Columns))
+			add("    filter: %s", exprString(rd.Filter))
 		default:
 			add("  read %s: %s", rd.Name, src.Name())
 		}
 	}
 	return out, nil
+}
+
+// changesLines describes a native change read.
+func changesLines(cs *ChangesScan) []string {
+	var out []string
+	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	ch := cs.Source.Changes
+	t := ch.To.Table
+	add("native change read of %s.%s in versions %d..%d", t.Namespace, t.Name, ch.From.Version+1, ch.To.Version)
+	add("  columns: %s", columnList(cs.Columns))
+	add("  filter: %s", exprString(cs.Filter))
+	add("  commits: %d", len(ch.Commits))
+	if ch.Follow {
+		add("  follow: one endpoint; after version %d, each commit's changes as it lands", ch.To.Version)
+		return out
+	}
+	add("  endpoints: %d", len(cs.Groups))
+	for i, g := range cs.Groups {
+		if len(g) == 0 {
+			add("    endpoint %d: no tasks", i+1)
+			continue
+		}
+		var parts []string
+		for _, t := range g {
+			name := fmt.Sprintf("bucket %d", t.Bucket)
+			if t.Partition != "" {
+				name = t.Partition + "/" + name
+			}
+			parts = append(parts, fmt.Sprintf("%s (%d touched files)", name, len(t.Touched)))
+		}
+		add("    endpoint %d: %s", i+1, strings.Join(parts, ", "))
+	}
+	return out
+}
+
+func exprString(e mor.Expr) string {
+	if e == nil {
+		return "none"
+	}
+	return e.String()
 }
 
 // scanLines describes a merge-on-read plan: filters and pruning.

@@ -40,9 +40,12 @@ const (
 	// SourcePartitions lists the partitions of a table at a pinned
 	// snapshot, with their file counts and sizes (t$partitions).
 	SourcePartitions
+	// SourceChanges is the net changes of a table between two versions
+	// (table_changes).
+	SourceChanges
 )
 
-var sourceKindNames = [...]string{"table", "history", "information_schema", "view", "files", "partitions"}
+var sourceKindNames = [...]string{"table", "history", "information_schema", "view", "files", "partitions", "changes"}
 
 func (k SourceKind) String() string {
 	if k >= 0 && int(k) < len(sourceKindNames) {
@@ -75,6 +78,18 @@ type Source struct {
 	Schema *arrow.Schema
 	// View is the definition of a SourceView.
 	View *View
+	// Changes is the range of a SourceChanges.
+	Changes *Changes
+}
+
+// Changes is the version range a SourceChanges reads: the changes of the
+// versions after From up to and including To.
+type Changes struct {
+	From, To *catalog.Snapshot
+	// Commits are the table's commits in (From, To].
+	Commits []catalog.Commit
+	// Follow keeps reading the commits after To as they land.
+	Follow bool
 }
 
 // View is a stored view definition.
@@ -100,6 +115,9 @@ func (s *Source) Name() string {
 		return s.Table.Namespace + "." + s.Table.Name + PartitionsSuffix
 	case SourceInfo:
 		return "information_schema." + s.Info
+	case SourceChanges:
+		t := s.Changes.To.Table
+		return fmt.Sprintf("table_changes('%s.%s', %d, %d)", t.Namespace, t.Name, s.Changes.From.Version, s.Changes.To.Version)
 	}
 	return s.View.Namespace + "." + s.View.Name
 }
@@ -135,10 +153,11 @@ type Options struct {
 	Functions map[string]string
 }
 
-// Plan is a planned query: exactly one of Native and Duck is set.
+// Plan is a planned query: exactly one of Native, Changes and Duck is set.
 type Plan struct {
-	Native *Native
-	Duck   *Duck
+	Native  *Native
+	Changes *ChangesScan
+	Duck    *Duck
 	// NotNative says why a plain scan was not planned natively ("" when
 	// the query is not a plain scan or is planned natively).
 	NotNative string
@@ -218,6 +237,25 @@ func Build(ctx context.Context, r Resolver, q *sqlparse.Query, opts Options) (*P
 		return nil, err
 	}
 	p := &Plan{}
+	if q.Simple != nil && len(srcs) == 1 && srcs[0].Kind == SourceChanges && len(rows) <= 1 {
+		var args []any
+		if len(rows) == 1 {
+			args = rows[0]
+		}
+		cs, err := changesPlan(q.Simple, srcs[0], args, opts.MaxEndpoints)
+		var nn *notNativeError
+		switch {
+		case errors.As(err, &nn) && !srcs[0].Changes.Follow:
+			p.NotNative = nn.reason
+		case errors.As(err, &nn):
+			return nil, invalidf("%s with follow => true: %s", ChangesFuncName, nn.reason)
+		case err != nil:
+			return nil, err
+		default:
+			p.Changes = cs
+			return p, nil
+		}
+	}
 	if q.Simple != nil && len(srcs) == 1 && srcs[0].Kind == SourceTable && len(rows) <= 1 {
 		var args []any
 		if len(rows) == 1 {
