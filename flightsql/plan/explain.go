@@ -83,8 +83,8 @@ func Explain(ctx context.Context, p *Plan, st lsio.Storage) ([]string, error) {
 			add("  read %s: %s at version %d", rd.Name, src.Name(), src.Snapshot.Version)
 			add("    files: %d", len(src.Snapshot.Files))
 		case SourceChanges:
-			add("  read %s: changes of %s.%s in versions %d..%d", rd.Name, src.Changes.To.Table.Namespace,
-				src.Changes.To.Table.Name, src.Changes.From.Version+1, src.Changes.To.Version)
+			add("  read %s: changes of %s.%s %s", rd.Name, src.Changes.To.Table.Namespace,
+				src.Changes.To.Table.Name, versionRange(src.Changes))
 			add("    columns: %s", columnList(rd.Columns))
 			add("    filter: %s", exprString(rd.Filter))
 		default:
@@ -100,7 +100,7 @@ func changesLines(cs *ChangesScan) []string {
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	ch := cs.Source.Changes
 	t := ch.To.Table
-	add("native change read of %s.%s in versions %d..%d", t.Namespace, t.Name, ch.From.Version+1, ch.To.Version)
+	add("native change read of %s.%s %s", t.Namespace, t.Name, versionRange(ch))
 	add("  columns: %s", columnList(cs.Columns))
 	add("  filter: %s", exprString(cs.Filter))
 	add("  commits: %d", len(ch.Commits))
@@ -125,6 +125,14 @@ func changesLines(cs *ChangesScan) []string {
 		add("    endpoint %d: %s", i+1, strings.Join(parts, ", "))
 	}
 	return out
+}
+
+// versionRange describes the versions of a change range.
+func versionRange(ch *Changes) string {
+	if ch.To.Version == ch.From.Version {
+		return fmt.Sprintf("after version %d (none yet)", ch.From.Version)
+	}
+	return fmt.Sprintf("in versions %d to %d", ch.From.Version+1, ch.To.Version)
 }
 
 func exprString(e mor.Expr) string {

@@ -18,6 +18,7 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 	"github.com/lakesoul-io/lakesoul-flight/internal/bucket"
 	"github.com/lakesoul-io/lakesoul-flight/internal/keyenc"
+	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
 var rewrite = flag.Bool("rewrite", false, "rewrite the golden files in testdata/ with the current output")
@@ -204,6 +205,9 @@ func (f *fixture) Resolve(_ context.Context, ref sqlparse.TableRef, schema strin
 		ns = schema
 	}
 	name := ref.Name.Name
+	if ref.Changes != nil {
+		return f.changes(ns+"."+name, ref.Changes)
+	}
 	if strings.EqualFold(ns, "information_schema") {
 		return &Source{Kind: SourceInfo, Info: strings.ToLower(name), Schema: arrow.NewSchema([]arrow.Field{{Name: "table_name", Type: arrow.BinaryTypes.String}}, nil)}, nil
 	}
@@ -248,6 +252,49 @@ func (f *fixture) Resolve(_ context.Context, ref sqlparse.TableRef, schema strin
 		return &Source{Kind: SourceTable, Snapshot: &cp, Table: cp.Table}, nil
 	}
 	return &Source{Kind: SourceTable, Snapshot: s, Table: s.Table}, nil
+}
+
+// changes resolves table_changes of a fixture table: version 1 holds the
+// files of Seq 1, version 2 (the latest) adds those of Seq 2.
+func (f *fixture) changes(name string, ch *sqlparse.Changes) (*Source, error) {
+	s, ok := f.tables[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: table %s", catalog.ErrNotFound, name)
+	}
+	at := func(v int64) *catalog.Snapshot {
+		cp := *s
+		cp.Version, cp.Files = v, nil
+		for _, file := range s.Files {
+			if file.Seq <= v {
+				cp.Files = append(cp.Files, file)
+			}
+		}
+		return &cp
+	}
+	from, to := ch.From.Version, s.Version
+	if ch.HasTo {
+		to = ch.To.Version
+	}
+	if to > s.Version {
+		return nil, fmt.Errorf("%w: version %d is beyond the latest", ErrInvalid, to)
+	}
+	var commits []catalog.Commit
+	for v := from + 1; v <= to; v++ {
+		cm := catalog.Commit{Version: v, Operation: catalog.OpUpsert, Timestamp: s.Timestamp}
+		for _, file := range s.Files {
+			if file.Seq == v {
+				cm.Added = append(cm.Added, file)
+			}
+		}
+		commits = append(commits, cm)
+	}
+	src := &Source{Kind: SourceChanges, Table: s.Table, Changes: &Changes{From: at(from), To: at(to), Commits: commits, Follow: ch.Follow}}
+	cp, err := mor.NewChangePlan(src.Changes.From, src.Changes.To, commits, mor.ChangeOptions{})
+	if err != nil {
+		return nil, err
+	}
+	src.Schema = PublicSchema(cp.Schema())
+	return src, nil
 }
 
 func newFixture(t *testing.T) *fixture {

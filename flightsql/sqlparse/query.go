@@ -107,6 +107,9 @@ func (r TableRef) Replacement(view string) string {
 	if !r.FromItem || r.Alias != "" {
 		return view
 	}
+	if r.Changes != nil {
+		return view + " AS " + ChangesFunc
+	}
 	return view + " AS " + ident(r.Name.Name)
 }
 
