@@ -93,7 +93,12 @@ func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r fl
 			return 0, err
 		}
 	} else if err := checkIngestSchema(tbl, inSchema); err != nil {
-		return 0, err
+		if ifExists != flightsql.TableDefinitionOptionsTableExistsOptionAppend {
+			return 0, err
+		}
+		if tbl, err = s.autoEvolve(ctx, tbl, inSchema, err); err != nil {
+			return 0, err
+		}
 	}
 	if len(recs) == 0 {
 		return 0, nil
@@ -114,6 +119,47 @@ func notFound(ns, name string) error {
 
 func invalidTableMsg(format, ns, name string) error {
 	return errors.New(strings.Replace(strings.Replace(format, "%s", ns, 1), "%s", name, 1))
+}
+
+// PropAutoEvolve is the table property that lets an ingest in append mode
+// add the stream's new columns to the table (as nullable columns).
+const PropAutoEvolve = "schema.auto_evolve"
+
+// autoEvolve adds the columns of in that tbl lacks, when the table's
+// schema.auto_evolve property allows it, and returns the table as it is
+// then; otherwise it returns refused, the error of the schema check.
+func (s *Server) autoEvolve(ctx context.Context, tbl *catalog.Table, in *arrow.Schema, refused error) (*catalog.Table, error) {
+	v, ok := tbl.Properties[PropAutoEvolve]
+	if !ok {
+		return nil, refused
+	}
+	on, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return nil, invalidf("table %s.%s: property %s = %q, want true or false", tbl.Namespace, tbl.Name, PropAutoEvolve, v)
+	}
+	if !on {
+		return nil, refused
+	}
+	var changes []catalog.Alteration
+	for _, f := range in.Fields() {
+		if _, ok := fieldOf(tbl.Schema, f.Name); !ok {
+			changes = append(changes, catalog.Alteration{Kind: catalog.AddColumn, Name: f.Name, Type: f.Type, Nullable: true})
+		}
+	}
+	_, err = s.cfg.Catalog.AlterSchema(ctx, tbl.ID, changes)
+	// Another ingest may have added the same columns meanwhile: what
+	// counts is that the table has them now.
+	cur, lerr := s.cfg.Catalog.LoadTableByID(ctx, tbl.ID)
+	if lerr != nil {
+		return nil, lerr
+	}
+	if cerr := checkIngestSchema(cur, in); cerr != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, cerr
+	}
+	return cur, nil
 }
 
 // checkIngestSchema checks an ingest stream against an existing table: every

@@ -113,3 +113,28 @@ func TestS3Warehouse(t *testing.T) {
 	wantRows(t, query(t, c, "SELECT v FROM t WHERE id = 7"), []any{"changed"})
 	wantRows(t, query(t, c, "SELECT count(*), count(DISTINCT dt) FROM t"), []any{int64(50), int64(2)})
 }
+
+// TestIngestAutoEvolve: an append ingest with a new column adds it when
+// the table's schema.auto_evolve property is true, and fails otherwise.
+func TestIngestAutoEvolve(t *testing.T) {
+	s := startServer(t, serverOpts{})
+	c := s.client(t)
+	ctx := context.Background()
+	exec(t, c, "CREATE TABLE people (id BIGINT NOT NULL, name VARCHAR, PRIMARY KEY (id)) WITH (hash_bucket_num = 2)")
+	exec(t, c, "INSERT INTO people VALUES (1, 'a')")
+	wide := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "city", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	appendTo := ingestOpts("people", flightsql.TableDefinitionOptionsTableNotExistOptionFail, flightsql.TableDefinitionOptionsTableExistsOptionAppend, nil)
+
+	_, err := c.ExecuteIngest(ctx, ingestBatch(t, wide, []int64{2}, []string{"Berlin"}), appendTo)
+	wantCode(t, err, codes.InvalidArgument, `no column "city"`)
+	exec(t, c, "ALTER TABLE people SET TBLPROPERTIES ('schema.auto_evolve' = 'true')")
+	n, err := c.ExecuteIngest(ctx, ingestBatch(t, wide, []int64{1, 2}, []string{"Paris", "Berlin"}), appendTo)
+	if err != nil || n != 2 {
+		t.Fatalf("ingest with a new column: %d, %v", n, err)
+	}
+	// A partial upsert of key 1 keeps its name; key 2 is new.
+	wantRows(t, query(t, c, "SELECT id, name, city FROM people ORDER BY id"),
+		[]any{int64(1), "a", "Paris"}, []any{int64(2), nil, "Berlin"})
+	wantRows(t, query(t, c, `SELECT operation FROM "people$history" ORDER BY version DESC LIMIT 2`),
+		[]any{"upsert"}, []any{"schema_change"})
+}
