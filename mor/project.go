@@ -71,10 +71,12 @@ func (m *fileMatcher) lookup(tf arrow.Field) (arrow.Field, bool) {
 }
 
 // defaultApplies reports whether the rows of file df read column tf's
-// default rather than having no value: the file holds whole rows, was
-// written before the column was added, and the column has a default.
+// default rather than having no value: the file was written before the
+// column was added, and the column has a default. This holds for files of
+// partial-column upserts too: a row that existed when the column was added
+// takes the default, whichever write created it.
 func defaultApplies(df catalog.DataFile, tf arrow.Field) bool {
-	if df.Columns != nil || df.Deletes {
+	if df.Deletes {
 		return false
 	}
 	if _, ok := catalog.DefaultOf(tf); !ok {
