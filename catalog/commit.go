@@ -64,7 +64,7 @@ func (c *Catalog) nextTimestamp(prevNanos int64) time.Time {
 // (the table's current schema) and the Seq of added files left at zero (to
 // cm.Version). Removed files must be live at the head version, added files
 // must not be; other malformed commits fail with ErrInvalid. Schema changes
-// go through EvolveSchema.
+// go through AlterSchema, EvolveSchema and RenameTable.
 //
 // A commit whose encoding exceeds Config.InlineLimit is written to the
 // ManifestStore first and committed as a pointer; if the commit then loses
@@ -87,7 +87,7 @@ func (c *Catalog) Commit(ctx context.Context, tableID string, cm Commit) (*Commi
 	case OpCreate:
 		return nil, invalid("table %s: only CreateTable records a %q commit", tableID, cm.Operation)
 	case OpSchemaChange:
-		return nil, invalid("table %s: schema changes are committed through EvolveSchema", tableID)
+		return nil, invalid("table %s: schema changes are committed through AlterSchema or EvolveSchema", tableID)
 	}
 	if cm.ReadVersion < -1 || cm.ReadVersion > headV {
 		return nil, invalid("table %s: read version %d is outside [-1, %d]", tableID, cm.ReadVersion, headV)

@@ -89,7 +89,29 @@
 //
 // SetProperties and EvolveSchema write the metadata key in transactions
 // comparing its mod revision read before, and retry when only the
-// metadata moved, so neither loses the other's change.
+// metadata moved, so neither loses the other's change. AlterSchema writes
+// the new schema, the metadata and an OpSchemaChange commit in one
+// transaction comparing the head and the metadata's mod revision, and
+// applies its alterations again on top of whatever landed meanwhile (data
+// commits, properties). RenameTable moves the tname/ key, rewrites the
+// metadata and records an OpSchemaChange commit keeping the schema id, in
+// one transaction comparing the old name's id, that the target namespace
+// exists, that the new name is free under tname/ and view/, and the head
+// and metadata as read.
+//
+// # Schema evolution
+//
+// AlterSchema adds, drops, renames and widens columns and drops NOT NULL.
+// Columns keep their field id through renames and widening; an added
+// column gets a fresh one, so a dropped name added again is a new column.
+// An added column carries, in its field metadata, the schema id that added
+// it (AddedInKey) and its default as text when it has one (DefaultKey, read
+// with DefaultOf and DefaultArray). Readers map file columns by field id
+// and give rows of files written under an older schema id than AddedInKey
+// the default. DataFile.Columns records the names a partial-column file
+// held when it was written; after a rename they are the old names, so
+// readers go by the file's own field ids instead, and the names are only
+// informative.
 //
 // Creating a table or a view is one transaction comparing that the
 // namespace key exists and that the name is free under tname/ and view/

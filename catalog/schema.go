@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -51,7 +52,8 @@ func (c *Catalog) Schema(ctx context.Context, tableID string, schemaID int64) (*
 // commit with version expectVersion+1. expectVersion must be the table's
 // head version, or the call fails with ErrVersionMismatch.
 //
-// Columns are matched by name: a column present in both schemas keeps its
+// Columns are matched by name (AlterSchema is the finer-grained way, with
+// renames, widening and defaults): a column present in both schemas keeps its
 // field id and must keep its type; it may become nullable but not NOT NULL.
 // New columns get fresh field ids (above any id the table ever used) and
 // must be nullable, since existing rows have no value for them. Columns
@@ -216,12 +218,17 @@ func evolve(rec *tableRecord, old, newSchema *arrow.Schema) (*arrow.Schema, int,
 				return nil, 0, nil, invalid("column %q cannot become NOT NULL: existing rows may hold nulls", f.Name)
 			}
 			f.Metadata = withFieldID(f.Metadata, FieldID(prev))
+			for _, k := range []string{DefaultKey, AddedInKey} {
+				if v, ok := prev.Metadata.GetValue(k); ok && f.Metadata.FindKey(k) < 0 {
+					f.Metadata = withMeta(f.Metadata, k, v)
+				}
+			}
 		default:
 			if !f.Nullable {
 				return nil, 0, nil, invalid("new column %q must be nullable: existing rows have no value for it", f.Name)
 			}
 			lastID++
-			f.Metadata = withFieldID(f.Metadata, lastID)
+			f.Metadata = withMeta(withFieldID(f.Metadata, lastID), AddedInKey, strconv.FormatInt(rec.SchemaID+1, 10))
 			added = append(added, f.Name)
 		}
 		if isPK[f.Name] {

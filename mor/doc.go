@@ -23,6 +23,30 @@
 // column, honouring partial-column files, merge operators and delete
 // markers.
 //
+// # Schema evolution
+//
+// Files are read under the snapshot's schema whatever schema they were
+// written with (project.go). A file column maps to the table column with
+// the same field id, and by name only when either side has no field id;
+// it comes out under the table column's name (renames) and type (widened
+// columns are cast). A file column whose id the schema no longer has is
+// ignored even when a current column has its name: a column dropped and
+// added again never shows old values. The delete-marker column is taken by
+// name. A table column a file lacks:
+//   - carries its default on every row of the file when the file was
+//     written under a schema id older than the one that added the column
+//     (catalog.AddedIn) and the column has a default (catalog.DefaultOf),
+//     partial-column files included: rows that existed before the column
+//     take the default;
+//   - otherwise is absent from the file's run, so that the merge's rule for
+//     partial-column runs applies: the newest older run holding the column
+//     gives its value, NULL when none does. Tables without a primary key
+//     fill it with NULL.
+//
+// Primary-key and partition columns can never be renamed, retyped or
+// dropped, so pruning by key statistics and by partition values reads them
+// by name from every file.
+//
 // Invariants:
 //   - only predicates on primary-key columns are used below the merge: to
 //     skip whole buckets, files or row groups, and to drop rows of each run,

@@ -12,7 +12,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
-	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
 	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
@@ -76,9 +75,12 @@ func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *
 }
 
 // openRun opens one file of a primary-key table as a run of the merge: the
-// key, delete-marker and CDC columns and those of schema the file holds,
-// typed as schema (or the table's schema) says, with keyFilter applied to
-// its rows. ok is false when no row group of the file can match.
+// key, delete-marker and CDC columns and those of schema the file holds
+// (matched by field id, see project), named and typed as schema (or the
+// table's schema) says, with keyFilter applied to its rows. A column the
+// file lacks is left out of the run, or carries its default when the file
+// holds whole rows written before the column was added. ok is false when
+// no row group of the file can match.
 func (p *Plan) openRun(ctx context.Context, st lsio.Storage, f catalog.DataFile, schema *arrow.Schema, keyFilter []Expr, ropts lsio.ReadOptions) (_ Run, ok bool, _ error) {
 	tbl := p.Snapshot.Table
 	cdc := tbl.Properties[catalog.PropCDCColumn]
@@ -97,30 +99,19 @@ func (p *Plan) openRun(ctx context.Context, st lsio.Storage, f catalog.DataFile,
 		pf.Close()
 		return Run{}, false, nil
 	}
-	fileSchema := pf.Schema()
-	var cols []string
-	var want []arrow.Field
-	for _, fld := range fileSchema.Fields() {
-		n := fld.Name
-		keep := slices.Contains(tbl.PrimaryKey, n) || n == DeleteMarkerColumn || (cdc != "" && n == cdc) || schema.HasField(n)
-		if !keep {
-			continue
-		}
-		cols = append(cols, n)
-		if tf, ok := schema.FieldsByName(n); ok && len(tf) > 0 {
-			want = append(want, tf[0])
-		} else if tf, ok := tbl.Schema.FieldsByName(n); ok && len(tf) > 0 {
-			want = append(want, tf[0])
-		} else {
-			want = append(want, fld)
+	wanted := slices.Clone(schema.Fields())
+	for _, tf := range tbl.Schema.Fields() {
+		if (slices.Contains(tbl.PrimaryKey, tf.Name) || tf.Name == cdc) && !schema.HasField(tf.Name) {
+			wanted = append(wanted, tf)
 		}
 	}
-	rr, err := pf.Read(ctx, cols, rgs)
+	proj := project(pf.Schema(), f, wanted, []string{DeleteMarkerColumn}, false)
+	rr, err := pf.Read(ctx, proj.read, rgs)
 	if err != nil {
 		pf.Close()
 		return Run{}, false, fmt.Errorf("read %s: %w", f.Path, err)
 	}
-	run := closeWith(castReader(rr, arrow.NewSchema(want, nil), p.opts.Allocator), pf.Close)
+	run := closeWith(projectReader(rr, proj, p.opts.Allocator), pf.Close)
 	if len(keyFilter) > 0 {
 		run = filterReader(ctx, run, And(keyFilter...), p.opts.Allocator)
 	}
@@ -139,7 +130,9 @@ func (p *Plan) rowGroups(pf *lsio.ParquetFile) []int {
 }
 
 // openConcat reads the files of a task without a primary key one after
-// another, in Seq order, filling columns a file lacks with NULL.
+// another, in Seq order, mapping file columns by field id (see project) and
+// filling columns a file lacks with their default (files written before the
+// column was added) or NULL.
 func (p *Plan) openConcat(ctx context.Context, st lsio.Storage, t Task, schema *arrow.Schema, ropts lsio.ReadOptions) array.RecordReader {
 	files := t.Files
 	var cur array.RecordReader
@@ -176,18 +169,13 @@ func (p *Plan) openConcat(ctx context.Context, st lsio.Storage, t Task, schema *
 				return nil, fmt.Errorf("open %s: %w", f.Path, err)
 			}
 			rgs := p.rowGroups(pf)
-			var cols []string
-			for _, fld := range schema.Fields() {
-				if pf.Schema().HasField(fld.Name) {
-					cols = append(cols, fld.Name)
-				}
-			}
-			rr, err := pf.Read(ctx, cols, rgs)
+			proj := project(pf.Schema(), f, schema.Fields(), nil, true)
+			rr, err := pf.Read(ctx, proj.read, rgs)
 			if err != nil {
 				pf.Close()
 				return nil, fmt.Errorf("read %s: %w", f.Path, err)
 			}
-			cur = closeWith(castReader(rr, schema, p.opts.Allocator), pf.Close)
+			cur = closeWith(projectReader(rr, proj, p.opts.Allocator), pf.Close)
 		}
 	}
 	return newIterReader(schema, next, closeCur)
@@ -335,61 +323,6 @@ func filterRecord(ctx context.Context, rec arrow.RecordBatch, e Expr, mem memory
 	mask := bb.NewBooleanArray()
 	defer mask.Release()
 	return compute.FilterRecordBatch(compute.WithAllocator(ctx, mem), rec, mask, compute.DefaultFilterOptions())
-}
-
-// castReader converts each record of in to schema: columns are matched by
-// name, converted under the policy of arrowconv.CastColumn when the stored
-// type differs (another encoding of the column's type), and filled with
-// NULL when missing (a column added after the file was written).
-func castReader(in array.RecordReader, schema *arrow.Schema, mem memory.Allocator) array.RecordReader {
-	same := in.Schema().NumFields() == schema.NumFields()
-	if same {
-		for i, f := range in.Schema().Fields() {
-			if f.Name != schema.Field(i).Name || !arrow.TypeEqual(f.Type, schema.Field(i).Type) {
-				same = false
-				break
-			}
-		}
-	}
-	if same {
-		return in
-	}
-	next := func() (arrow.RecordBatch, error) {
-		if !in.Next() {
-			return nil, in.Err()
-		}
-		rec := in.RecordBatch()
-		n := rec.NumRows()
-		cols := make([]arrow.Array, schema.NumFields())
-		release := func() {
-			for _, c := range cols {
-				if c != nil {
-					c.Release()
-				}
-			}
-		}
-		for i, f := range schema.Fields() {
-			idx := rec.Schema().FieldIndices(f.Name)
-			switch {
-			case len(idx) == 0:
-				cols[i] = array.MakeArrayOfNull(mem, f.Type, int(n))
-			case arrow.TypeEqual(rec.Column(idx[0]).DataType(), f.Type):
-				cols[i] = rec.Column(idx[0])
-				cols[i].Retain()
-			default:
-				c, err := arrowconv.CastColumn(mem, rec.Column(idx[0]), f.Type)
-				if err != nil {
-					release()
-					return nil, fmt.Errorf("cast column %s: %w", f.Name, err)
-				}
-				cols[i] = c
-			}
-		}
-		out := array.NewRecordBatch(schema, cols, n)
-		release()
-		return out, nil
-	}
-	return newIterReader(schema, next, in.Release)
 }
 
 // closeWith returns a reader that also calls fn when released.

@@ -126,26 +126,25 @@ func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit,
 
 // rebaseBlind decides, for a write whose view of the commits since version
 // expected was cut short by an expiry, whether it may still commit. A blind
-// write conflicts with nothing but a schema change, which it sees in the
-// table's metadata (schema ids only grow); any other write cannot check its
-// rules and conflicts.
+// write conflicts with nothing; any other write cannot check its rules and
+// conflicts.
 func (w *Writer) rebaseBlind(ctx context.Context, req commitReq, expected int64) error {
 	if len(req.removed) > 0 || req.dependsOn != nil || req.exclusive {
 		return fmt.Errorf("%w: versions after %d were expired before this %s could check them", ErrConflict, expected, req.op)
 	}
-	cur, err := w.cfg.Catalog.LoadTableByID(ctx, req.tbl.ID)
-	if err != nil {
+	if _, err := w.cfg.Catalog.LoadTableByID(ctx, req.tbl.ID); err != nil {
 		return err
-	}
-	if cur.SchemaID != req.tbl.SchemaID {
-		return fmt.Errorf("%w: the schema of %s.%s changed", ErrConflict, req.tbl.Namespace, req.tbl.Name)
 	}
 	return nil
 }
 
 // checkConflicts applies the conflict rules to the commits that won the
 // race against req:
-//   - a schema change conflicts with everything;
+//   - a schema change (or a rename of the table) conflicts with nothing but
+//     an exclusive request: files keep the schema id and the field ids they
+//     were written with, and readers map them onto whatever schema they
+//     read with (see package mor), so data written under an older schema
+//     stays correct;
 //   - a commit that removed a file req also removes conflicts;
 //   - an exclusive request (rollback) conflicts with any commit;
 //   - a compaction conflicts with a commit that put runs older than that
@@ -156,7 +155,7 @@ func (w *Writer) rebaseBlind(ctx context.Context, req commitReq, expected int64)
 //   - a request that read the table (dependsOn) conflicts with a commit,
 //     other than compaction, that touched a partition it depends on.
 //
-// Blind writes rebase over everything but schema changes.
+// Blind writes rebase over everything.
 func checkConflicts(req commitReq, others []catalog.Commit) error {
 	removed := make(map[string]bool, len(req.removed))
 	var rewritten map[BucketRef]bool
@@ -170,8 +169,8 @@ func checkConflicts(req commitReq, others []catalog.Commit) error {
 		}
 	}
 	for _, c := range others {
-		if c.Operation == catalog.OpSchemaChange {
-			return fmt.Errorf("%w: the schema of %s.%s changed at version %d", ErrConflict, req.tbl.Namespace, req.tbl.Name, c.Version)
+		if c.Operation == catalog.OpSchemaChange && !req.exclusive {
+			continue
 		}
 		for _, f := range c.Removed {
 			if removed[f.Path] {

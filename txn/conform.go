@@ -62,9 +62,10 @@ func conform(tbl *catalog.Table, recs []arrow.RecordBatch, kind writeKind, mem m
 			return nil, fmt.Errorf("%w: the input lacks %s column %q", ErrInvalid, what, c)
 		}
 	}
+	defaulted := defaultedColumns(tbl, present, kind)
 	if kind == kindAppend {
 		for _, f := range tbl.Schema.Fields() {
-			if _, ok := present[f.Name]; !ok && !f.Nullable {
+			if _, ok := present[f.Name]; !ok && !f.Nullable && !defaulted[f.Name] {
 				return nil, fmt.Errorf("%w: the input lacks column %q, which is NOT NULL", ErrInvalid, f.Name)
 			}
 		}
@@ -75,7 +76,7 @@ func conform(tbl *catalog.Table, recs []arrow.RecordBatch, kind writeKind, mem m
 		switch {
 		case kind == kindDeleteKeys && !slices.Contains(required, f.Name):
 			continue
-		case ok || kind == kindAppend:
+		case ok || kind == kindAppend || defaulted[f.Name]:
 			fields = append(fields, f)
 		}
 	}
@@ -83,7 +84,7 @@ func conform(tbl *catalog.Table, recs []arrow.RecordBatch, kind writeKind, mem m
 	parts := make([]arrow.RecordBatch, 0, len(recs))
 	defer func() { arrowconv.ReleaseAll(parts) }()
 	for _, r := range recs {
-		p, err := conformRecord(r, schema, mem)
+		p, err := conformRecord(r, schema, defaulted, mem)
 		if err != nil {
 			return nil, err
 		}
@@ -106,9 +107,34 @@ func conform(tbl *catalog.Table, recs []arrow.RecordBatch, kind writeKind, mem m
 	return rec, nil
 }
 
+// defaultedColumns returns the columns a write lacks that take their
+// default (catalog.DefaultOf): those of a full-row write, which is an
+// append, or an upsert lacking only columns that have a default. Other
+// upserts are partial: the columns they lack keep their values.
+func defaultedColumns(tbl *catalog.Table, present map[string]arrow.Field, kind writeKind) map[string]bool {
+	if kind == kindDeleteKeys {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, f := range tbl.Schema.Fields() {
+		if _, ok := present[f.Name]; ok {
+			continue
+		}
+		if _, ok := catalog.DefaultOf(f); !ok {
+			if kind == kindUpsert {
+				return nil
+			}
+			continue
+		}
+		out[f.Name] = true
+	}
+	return out
+}
+
 // conformRecord returns the columns of r, cast to the types of schema, with
-// the columns r lacks all NULL.
-func conformRecord(r arrow.RecordBatch, schema *arrow.Schema, mem memory.Allocator) (arrow.RecordBatch, error) {
+// the columns r lacks filled with their default when defaulted names them,
+// NULL otherwise.
+func conformRecord(r arrow.RecordBatch, schema *arrow.Schema, defaulted map[string]bool, mem memory.Allocator) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, 0, schema.NumFields())
 	defer func() {
 		for _, c := range cols {
@@ -118,6 +144,14 @@ func conformRecord(r arrow.RecordBatch, schema *arrow.Schema, mem memory.Allocat
 	for _, f := range schema.Fields() {
 		idx := r.Schema().FieldIndices(f.Name)
 		if len(idx) == 0 {
+			if defaulted[f.Name] {
+				d, _, err := catalog.DefaultArray(mem, f, int(r.NumRows()))
+				if err != nil {
+					return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+				}
+				cols = append(cols, d)
+				continue
+			}
 			cols = append(cols, array.MakeArrayOfNull(mem, f.Type, int(r.NumRows())))
 			continue
 		}

@@ -3,8 +3,8 @@
 // too (compaction, rollback, partition drops, version expiry and cleanup),
 // each as at most one atomic commit.
 //
-// A write validates and casts its input to the table schema (under the
-// conversion policy of internal/arrowconv), splits it by range partition,
+// A write validates and casts its input to the table schema by column name
+// (under the conversion policy of internal/arrowconv), splits it by range partition,
 // assigns each row its hash bucket (Spark-compatible Murmur3 of the primary
 // key), sorts each (partition, bucket) by primary key keeping the last row of
 // each key, and writes one Parquet file per (partition, bucket). Only then
@@ -12,9 +12,19 @@
 // touched. Config.Throttle, when set, may hold back (fail) an append, upsert
 // or delete by key after the split and before any file is written.
 //
+// A column with a default (added by catalog.AlterSchema) that a full-row
+// write lacks takes its default: an append, or an upsert lacking only
+// columns that have a default. An upsert lacking another column is a
+// partial-column upsert and leaves every column it lacks as it was. Files
+// record the schema id they were written under and carry the field ids of
+// its columns, so a write prepared under an older schema commits after a
+// schema change and reads correctly under the new one.
+//
 // When another writer committed first, the conflict rules decide:
 //   - appends, upserts and deletes by key are blind writes: they rebase on
-//     the new head and retry, over anything but a schema change;
+//     the new head and retry;
+//   - a schema change or table rename conflicts with no write but
+//     rollback;
 //   - compaction rebases unless one of the files it replaces was removed
 //     meanwhile, or a concurrent commit put runs older than its own version
 //     (a rollback) into a bucket it rewrites: its output takes the highest
@@ -25,8 +35,7 @@
 //     never conflict;
 //   - rollback fails with ErrConflict on any concurrent commit;
 //   - when an expiry removed versions a retrying write has not seen, a
-//     blind write checks only that the schema did not change and commits;
-//     any other write fails with ErrConflict.
+//     blind write commits; any other write fails with ErrConflict.
 //
 // # Maintenance
 //
