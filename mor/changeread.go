@@ -65,8 +65,15 @@ func (c *candidates) len() int {
 	return len(c.s)
 }
 
+// readBatch is the number of rows per record read from files and merged:
+// the output batch size, or more, as change rows are usually few of the
+// rows read.
+func (p *ChangePlan) readBatch() int {
+	return max(p.opts.BatchSize, DefaultMergeBatchSize)
+}
+
 func (p *ChangePlan) readOptions() lsio.ReadOptions {
-	return lsio.ReadOptions{BatchSize: int64(p.opts.BatchSize), Allocator: p.opts.Allocator}
+	return lsio.ReadOptions{BatchSize: int64(p.readBatch()), Allocator: p.opts.Allocator}
 }
 
 // keySpec returns the comparison view of the table's primary key.
@@ -281,7 +288,7 @@ func (p *ChangePlan) mergeCandidates(ctx context.Context, st lsio.Storage, tp *P
 		Schema:     p.merge,
 		MergeOps:   p.base.mergeOps,
 		CDCColumn:  tbl.Properties[catalog.PropCDCColumn],
-		BatchSize:  p.opts.BatchSize,
+		BatchSize:  p.readBatch(),
 		Allocator:  p.opts.Allocator,
 	})
 }
