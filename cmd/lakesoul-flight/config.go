@@ -32,6 +32,10 @@ type serveConfig struct {
 	EtcdPrefix    string
 	Warehouse     string // URI; default file://DataDir/warehouse
 
+	// Credentials of the external etcd cluster (etcdclient.go).
+	EtcdCA, EtcdCert, EtcdKey string
+	EtcdUser, EtcdPassword    string
+
 	S3Endpoint, S3AccessKey, S3SecretKey, S3Region string
 	S3Insecure                                     bool
 
@@ -79,6 +83,7 @@ var serveGroups = []flagGroup{
 	{"Network", []string{"listen", "tls-cert", "tls-key", "tls-client-ca", "metrics-listen"}},
 	{"Storage", []string{"data-dir", "etcd-endpoints", "etcd-prefix", "warehouse",
 		"s3-endpoint", "s3-access-key", "s3-secret-key", "s3-region", "s3-insecure"}},
+	{"etcd client", etcdClientFlagNames},
 	{"Authentication", []string{"users-file", "user", "password", "secret", "token-ttl", "insecure-no-auth"}},
 	{"Maintenance", []string{"compaction", "orphan-grace"}},
 	{"Operation", []string{"log-level", "log-format", "shutdown-timeout"}},
@@ -117,6 +122,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.StringVar(&logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log `format`: text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight calls may run after SIGINT/SIGTERM")
+	etcdClientFlags(fs, &c)
 	fs.Usage = func() { serveUsage(out, fs) }
 
 	if err := fs.Parse(args); err != nil {
@@ -164,7 +170,8 @@ processes), maintain (one maintenance procedure; lakesoul-flight maintain
 Every flag can also be set through the environment variable shown; a flag
 given on the command line wins over the variable, the variable over the
 default. Pass secrets (LAKESOUL_PASSWORD, LAKESOUL_SECRET,
-LAKESOUL_S3_SECRET_KEY) through the environment: flags show up in ps.
+LAKESOUL_S3_SECRET_KEY, LAKESOUL_ETCD_PASSWORD) through the environment:
+flags show up in ps.
 `)
 	printFlags(w, fs, serveGroups)
 }
@@ -204,6 +211,9 @@ func (c *serveConfig) finish() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("--shutdown-timeout %v must not be negative", c.ShutdownTimeout)
+	}
+	if err := c.finishEtcdClient(); err != nil {
+		return err
 	}
 	if c.Secret != "" && len(c.Secret) < auth.MinSecretLen {
 		return fmt.Errorf("--secret must be at least %d bytes, got %d", auth.MinSecretLen, len(c.Secret))

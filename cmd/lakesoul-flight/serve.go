@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
@@ -309,11 +308,11 @@ func openEtcd(ctx context.Context, cfg serveConfig, env runEnv, lg *slog.Logger,
 		cl.add("etcd client", cli.Close)
 		return cli, nil
 	}
-	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   cfg.EtcdEndpoints,
-		DialTimeout: etcdTimeout,
-		Logger:      zap.NewNop(),
-	})
+	ccfg, err := etcdClientConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cli, err := clientv3.New(ccfg)
 	if err != nil {
 		return nil, fmt.Errorf("etcd %s: %w", strings.Join(cfg.EtcdEndpoints, ","), err)
 	}
