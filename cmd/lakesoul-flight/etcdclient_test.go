@@ -1,15 +1,21 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/auth/authtest"
+	"github.com/lakesoul-io/lakesoul-flight/internal/etcdembed"
 )
 
 func TestEtcdClientFlagsAndEnv(t *testing.T) {
@@ -140,4 +146,70 @@ func TestEtcdClientConfig(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOpenEtcdWithPassword connects to an etcd cluster that has
+// authentication enabled, as serve and compact do, and checks that the calls
+// are timed.
+func TestOpenEtcdWithPassword(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an etcd server")
+	}
+	ctx := context.Background()
+	ecfg := etcdembed.DefaultConfig()
+	ecfg.Dir = t.TempDir()
+	ecfg.Fast, ecfg.UnsafeNoFsync = true, true
+	ecfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	es, err := etcdembed.Start(ctx, ecfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer es.Close()
+	admin, err := es.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []func() error{
+		func() error { _, err := admin.UserAdd(ctx, "root", "root-pw"); return err },
+		func() error { _, err := admin.UserGrantRole(ctx, "root", "root"); return err },
+		func() error { _, err := admin.AuthEnable(ctx); return err },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin.Close()
+
+	args := []string{"--etcd-endpoints", strings.Join(es.Endpoints(), ","), "--etcd-user", "root"}
+	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	// Without the password the server refuses.
+	bad, err := parseServeConfig(append(args, "--etcd-password", "wrong"), env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &closers{lg: lg}
+	if _, err := openEtcd(ctx, bad, runEnv{}, lg, cl, prometheus.NewRegistry()); err == nil {
+		t.Error("a wrong etcd password was accepted")
+	}
+	cl.closeAll()
+
+	good, err := parseServeConfig(args, env(map[string]string{"LAKESOUL_ETCD_PASSWORD": "root-pw"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	cl = &closers{lg: lg}
+	defer cl.closeAll()
+	cli, err := openEtcd(ctx, good, runEnv{}, lg, cl, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Put(ctx, good.EtcdPrefix+"probe", "x"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := testutil.GatherAndCount(reg, "lakesoul_etcd_request_duration_seconds")
+	if err != nil || n == 0 {
+		t.Fatalf("etcd calls not timed: %d series, %v", n, err)
+	}
 }

@@ -85,7 +85,14 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	cl := &closers{lg: lg}
 	defer cl.closeAll()
 
-	cli, err := openEtcd(ctx, cfg, env, lg, cl)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewBuildInfoCollector(),
+	)
+
+	cli, err := openEtcd(ctx, cfg, env, lg, cl, reg)
 	if err != nil {
 		return err
 	}
@@ -114,13 +121,6 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 		return fmt.Errorf("catalog: %w", err)
 	}
 	cl.add("catalog", cat.Close)
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewBuildInfoCollector(),
-	)
 
 	// The writer makes writes wait while a bucket has too many runs; the
 	// maintenance service, created right after, decides.
@@ -285,7 +285,7 @@ func gracefulStop(g *grpc.Server, timeout time.Duration, lg *slog.Logger) {
 
 // openEtcd starts the embedded etcd or connects to the external cluster and
 // registers their cleanup.
-func openEtcd(ctx context.Context, cfg serveConfig, env runEnv, lg *slog.Logger, cl *closers) (*clientv3.Client, error) {
+func openEtcd(ctx context.Context, cfg serveConfig, env runEnv, lg *slog.Logger, cl *closers, reg prometheus.Registerer) (*clientv3.Client, error) {
 	if cfg.embedded() {
 		ecfg := etcdembed.DefaultConfig()
 		ecfg.Dir = filepath.Join(cfg.DataDir, "etcd")
@@ -312,6 +312,11 @@ func openEtcd(ctx context.Context, cfg serveConfig, env runEnv, lg *slog.Logger,
 	if err != nil {
 		return nil, err
 	}
+	em, err := newEtcdMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	ccfg.DialOptions = append(ccfg.DialOptions, em.dialOption())
 	cli, err := clientv3.New(ccfg)
 	if err != nil {
 		return nil, fmt.Errorf("etcd %s: %w", strings.Join(cfg.EtcdEndpoints, ","), err)
