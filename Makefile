@@ -1,12 +1,13 @@
 # lakesoul-flight build, test and benchmark entry points.
 #
 #   make run     start the server on its embedded default (etcd + ./lakesoul-data)
-#   make test    install what the tests need, then run every test
+#   make test    install what the tests need (MinIO, helm, LanceDB's node packages), then run every test
 #   make bench   run the upsert benchmark suite against its peers (full scale; BENCH_FLAGS=-scale=0.1 for less)
 
 GO            ?= go
 GOBIN         := $(shell $(GO) env GOPATH)/bin
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+HELM_VERSION  := v3.22.0
 # Packages that run goroutines get a second pass under the race detector.
 RACE_PKGS     := ./catalog/... ./lsio/... ./mor/... ./txn/... ./maintain/... ./flightsql/... ./cmd/...
 
@@ -15,10 +16,14 @@ RACE_PKGS     := ./catalog/... ./lsio/... ./mor/... ./txn/... ./maintain/... ./f
 LANCEDB_DIR   := benchmarks/lancedb
 BENCH_FLAGS   ?=
 
-deps: $(GOBIN)/minio $(LANCEDB_DIR)/node_modules/.package-lock.json
+deps: $(GOBIN)/minio $(GOBIN)/helm $(LANCEDB_DIR)/node_modules/.package-lock.json
 
 $(GOBIN)/minio:
 	$(GO) install github.com/minio/minio@$(MINIO_VERSION)
+
+# helm lints and renders the chart in charts/ (go test ./charts/).
+$(GOBIN)/helm:
+	$(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 
 # LanceDB's node packages for the benchmark suite (and its smoke test).
 $(LANCEDB_DIR)/node_modules/.package-lock.json: $(LANCEDB_DIR)/package-lock.json
@@ -27,9 +32,11 @@ $(LANCEDB_DIR)/node_modules/.package-lock.json: $(LANCEDB_DIR)/package-lock.json
 vet:
 	$(GO) vet ./...
 
+TEST_ENV      := LAKESOUL_MINIO_BIN=$(GOBIN)/minio LAKESOUL_HELM_BIN=$(GOBIN)/helm
+
 test: deps vet
-	LAKESOUL_MINIO_BIN=$(GOBIN)/minio $(GO) test -count=1 -timeout 20m ./...
-	LAKESOUL_MINIO_BIN=$(GOBIN)/minio $(GO) test -count=1 -race -short -timeout 20m $(RACE_PKGS)
+	$(TEST_ENV) $(GO) test -count=1 -timeout 20m ./...
+	$(TEST_ENV) $(GO) test -count=1 -race -short -timeout 20m $(RACE_PKGS)
 
 run:
 	$(GO) run ./cmd/lakesoul-flight
