@@ -14,6 +14,12 @@
 // wins over the variable, the variable over the default. `--help` lists
 // them.
 //
+// With --etcd-endpoints the catalog lives in an external etcd cluster
+// instead: TLS with --etcd-ca, --etcd-cert and --etcd-key, etcd
+// authentication with --etcd-user and LAKESOUL_ETCD_PASSWORD
+// (etcdclient.go); every call to it is timed (etcdmetrics.go). `compact`
+// takes the same flags as serve and runs table maintenance alone.
+//
 // This package is the only place that wires process globals: the default
 // slog logger, signal handling, the Prometheus registry and the listeners.
 // Everything it builds is closed in reverse order on SIGINT or SIGTERM,
