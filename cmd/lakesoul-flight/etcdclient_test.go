@@ -39,9 +39,23 @@ func TestEtcdClientFlagsAndEnv(t *testing.T) {
 		t.Error("a CA and https endpoints should mean TLS")
 	}
 
-	// compact takes the same flags.
-	if _, err := parseServeConfig([]string{"--etcd-endpoints=http://e:2379", "--etcd-user=u", "--etcd-password=p"}, env(nil), io.Discard); err != nil {
-		t.Fatal(err)
+	// serve and compact both read them: a contradiction stops either at
+	// the flags, before anything starts.
+	for _, sub := range []string{"serve", "compact"} {
+		var stdout, stderr strings.Builder
+		code := mainArgs(context.Background(), []string{sub, "--etcd-cert=c.pem", "--etcd-endpoints=https://e:2379"}, strings.NewReader(""), &stdout, &stderr, env(nil))
+		if code != 2 || !strings.Contains(stderr.String(), "--etcd-cert needs --etcd-key") {
+			t.Errorf("%s: exit %d, stderr %q", sub, code, stderr.String())
+		}
+		stdout.Reset()
+		if code := mainArgs(context.Background(), []string{sub, "--help"}, strings.NewReader(""), &stdout, &stderr, env(nil)); code != 0 {
+			t.Errorf("%s --help: exit %d", sub, code)
+		}
+		for _, f := range etcdClientFlagNames {
+			if !strings.Contains(stdout.String(), "--"+f) {
+				t.Errorf("%s --help does not list --%s", sub, f)
+			}
+		}
 	}
 }
 
