@@ -413,3 +413,21 @@ func TestRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoscaling: with the autoscaler the Deployment leaves replicas to it,
+// and the disruption budget follows its minimum.
+func TestAutoscaling(t *testing.T) {
+	objs := render(t, "--set", "autoscaling.enabled=true,autoscaling.minReplicas=3,autoscaling.maxReplicas=6")
+	d := find(objs, "Deployment", queryName)
+	if r := get(d, "spec", "replicas"); r != nil {
+		t.Errorf("replicas %v set beside the autoscaler", r)
+	}
+	hpa := find(objs, "HorizontalPodAutoscaler", queryName)
+	if hpa == nil || get(hpa, "spec", "minReplicas") != 3 || get(hpa, "spec", "maxReplicas") != 6 ||
+		str(hpa, "spec", "scaleTargetRef", "name") != queryName {
+		t.Fatalf("HorizontalPodAutoscaler: %v", hpa)
+	}
+	if find(objs, "PodDisruptionBudget", queryName) == nil {
+		t.Error("no PodDisruptionBudget for an autoscaled Deployment of at least 3")
+	}
+}
