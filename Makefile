@@ -2,6 +2,7 @@
 #
 #   make run     start the server on its embedded default (etcd + ./lakesoul-data)
 #   make test    install what the tests need (MinIO, helm, LanceDB's node packages), then run every test
+#   make test-scale  only the scale-out test: three server processes, three etcd members, MinIO
 #   make bench   run the upsert benchmark suite against its peers (full scale; BENCH_FLAGS=-scale=0.1 for less)
 
 GO            ?= go
@@ -11,7 +12,7 @@ HELM_VERSION  := v3.22.0
 # Packages that run goroutines get a second pass under the race detector.
 RACE_PKGS     := ./catalog/... ./lsio/... ./mor/... ./txn/... ./maintain/... ./flightsql/... ./cmd/...
 
-.PHONY: deps test test-race vet run bench clean
+.PHONY: deps test test-race test-scale vet run bench clean
 
 LANCEDB_DIR   := benchmarks/lancedb
 BENCH_FLAGS   ?=
@@ -37,6 +38,10 @@ TEST_ENV      := LAKESOUL_MINIO_BIN=$(GOBIN)/minio LAKESOUL_HELM_BIN=$(GOBIN)/he
 test: deps vet
 	$(TEST_ENV) $(GO) test -count=1 -timeout 20m ./...
 	$(TEST_ENV) $(GO) test -count=1 -race -short -timeout 20m $(RACE_PKGS)
+
+# Also part of `make test` (go test ./...).
+test-scale: deps
+	LAKESOUL_MINIO_BIN=$(GOBIN)/minio $(GO) test -count=1 -v -run TestScaleOut -timeout 10m ./scaletest/
 
 run:
 	$(GO) run ./cmd/lakesoul-flight

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -55,6 +58,13 @@ type Config struct {
 	DefaultSchema string
 	// Version is reported through SqlInfo.
 	Version string
+	// Location, when set, is the URI (grpc://host:port or
+	// grpc+tls://host:port) that every endpoint of a query's FlightInfo
+	// names as where its ticket may be redeemed: the address clients reach
+	// this server at. Empty leaves endpoints without a location, which
+	// clients read as "the server you asked". Tickets are self-contained, so
+	// any replica sharing Secret serves them either way.
+	Location string
 
 	Allocator  memory.Allocator
 	Logger     *slog.Logger
@@ -138,6 +148,39 @@ func (c Config) Validate() error {
 		return errors.New("flightsql: endpoint caps must not be negative")
 	case c.BatchRows < 0:
 		return errors.New("flightsql: BatchRows must not be negative")
+	}
+	if c.Location != "" {
+		if err := validateLocation(c.Location); err != nil {
+			return fmt.Errorf("flightsql: Location: %w", err)
+		}
+	}
+	return nil
+}
+
+// validateLocation accepts the URI of a Flight service that clients can
+// dial: a grpc scheme and a host:port whose host is not a wildcard address.
+func validateLocation(loc string) error {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return err
+	}
+	switch u.Scheme {
+	case "grpc", "grpc+tcp", "grpc+tls":
+	default:
+		return fmt.Errorf("%q: scheme must be grpc, grpc+tcp or grpc+tls", loc)
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		return fmt.Errorf("%q: want host:port: %v", loc, err)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p <= 0 || p > 65535 {
+		return fmt.Errorf("%q: port %q is not a port number", loc, port)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return fmt.Errorf("%q: host %q is not an address clients can dial", loc, host)
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("%q: only scheme://host:port is allowed", loc)
 	}
 	return nil
 }

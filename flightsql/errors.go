@@ -62,7 +62,7 @@ func toStatus(err error) error {
 		code = codes.AlreadyExists
 	case errors.Is(err, catalog.ErrNotEmpty), errors.Is(err, errSchemaChanged):
 		code = codes.FailedPrecondition
-	case errors.Is(err, errUnavailable):
+	case errors.Is(err, errUnavailable), catalog.IsUnavailable(err):
 		code = codes.Unavailable
 	case errors.Is(err, txn.ErrConflict), errors.Is(err, catalog.ErrVersionMismatch):
 		code = codes.Aborted

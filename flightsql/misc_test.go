@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -152,6 +153,9 @@ func TestErrorCodes(t *testing.T) {
 		{fmt.Errorf("write: %w", txn.ErrInvalid), codes.InvalidArgument},
 		{fmt.Errorf("x: %w", lsflight.ErrTicket), codes.PermissionDenied},
 		{errors.New("disk on fire"), codes.Internal},
+		// etcd electing a leader: retry, perhaps on another replica.
+		{fmt.Errorf("catalog: read table x: %w", rpctypes.ErrLeaderChanged), codes.Unavailable},
+		{fmt.Errorf("commit: %w", rpctypes.ErrTimeoutDueToLeaderFail), codes.Unavailable},
 	} {
 		if got := status.Code(lsflight.StatusOf(tc.err)); got != tc.code {
 			t.Errorf("%v: code %s, want %s", tc.err, got, tc.code)

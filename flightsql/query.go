@@ -191,7 +191,8 @@ func (s *Server) rowsPlan(rec arrow.RecordBatch, env queryEnv) (*queryPlan, erro
 	return out, nil
 }
 
-// flightInfo turns a plan into a FlightInfo, sealing its tickets.
+// flightInfo turns a plan into a FlightInfo, sealing its tickets. With
+// Config.Location set, every endpoint names this server as its location.
 func (s *Server) flightInfo(p *queryPlan, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
 	info := &flight.FlightInfo{
 		Schema:           flight.SerializeSchema(p.schema, s.cfg.Allocator),
@@ -211,7 +212,11 @@ func (s *Server) flightInfo(p *queryPlan, desc *flight.FlightDescriptor) (*fligh
 		if err != nil {
 			return nil, err
 		}
-		info.Endpoint = append(info.Endpoint, &flight.FlightEndpoint{Ticket: &flight.Ticket{Ticket: t}})
+		ep := &flight.FlightEndpoint{Ticket: &flight.Ticket{Ticket: t}}
+		if s.cfg.Location != "" {
+			ep.Location = []*flight.Location{{Uri: s.cfg.Location}}
+		}
+		info.Endpoint = append(info.Endpoint, ep)
 	}
 	return info, nil
 }

@@ -54,6 +54,10 @@ type serveConfig struct {
 	LogLevel        slog.Level
 	LogFormat       string // text or json
 	ShutdownTimeout time.Duration
+
+	// Advertise is the host:port clients reach this replica at, named as
+	// the location of the endpoints of query plans; empty names none.
+	Advertise string
 }
 
 // embedded reports whether the catalog runs in an embedded etcd.
@@ -87,6 +91,7 @@ var serveGroups = []flagGroup{
 	{"Authentication", []string{"users-file", "user", "password", "secret", "token-ttl", "insecure-no-auth"}},
 	{"Maintenance", []string{"compaction", "orphan-grace"}},
 	{"Operation", []string{"log-level", "log-format", "shutdown-timeout"}},
+	{"Replicas", []string{"advertise"}},
 }
 
 // parseServeConfig parses the flags of the serve sub-command, then fills
@@ -123,6 +128,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log `format`: text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight calls may run after SIGINT/SIGTERM")
 	etcdClientFlags(fs, &c)
+	fs.StringVar(&c.Advertise, "advertise", "", "`host:port` clients reach this replica at: query plans name it as the location of their endpoints (default none: clients read endpoints from the server they asked)")
 	fs.Usage = func() { serveUsage(out, fs) }
 
 	if err := fs.Parse(args); err != nil {
@@ -150,6 +156,9 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 		return c, fmt.Errorf("--log-level: %q is not debug, info, warn or error", logLevel)
 	}
 	if err := c.finish(); err != nil {
+		return c, err
+	}
+	if err := checkAdvertise(c.Advertise); err != nil {
 		return c, err
 	}
 	return c, nil

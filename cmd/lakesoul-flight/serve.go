@@ -175,6 +175,7 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	fcfg.Logger = lg.With("component", "flightsql")
 	fcfg.Registerer = reg
 	fcfg.Version = versionString()
+	fcfg.Location = endpointLocation(cfg)
 	srv, err := flightsql.New(fcfg)
 	if err != nil {
 		return fmt.Errorf("flight sql service: %w", err)
@@ -410,6 +411,9 @@ func printBanner(w io.Writer, cfg serveConfig, bound net.Addr, metricsAddr strin
 		return
 	}
 	addr := advertisedAddr(cfg.Listen, bound)
+	if cfg.Advertise != "" {
+		addr = cfg.Advertise
+	}
 	jdbc, adbc := connectionURLs(cfg, addr)
 	catalogDesc := "embedded etcd in " + filepath.Join(cfg.DataDir, "etcd")
 	if !cfg.embedded() {
