@@ -13,13 +13,13 @@ import (
 
 // BenchmarkChanges reads the changes of one upsert (half updates, half
 // inserts) on top of the base write of -bench.rows rows, and for
-// comparison the full merged read of the same version. The upsert is 1%
-// or 20% of the base.
+// comparison the full merged read of the same version. The upsert is 100
+// rows, 1% or 20% of the base.
 func BenchmarkChanges(b *testing.B) {
 	for _, size := range []struct {
 		name string
-		div  int
-	}{{"upsert-1pct", 100}, {"upsert-20pct", 5}} {
+		rows int
+	}{{"upsert-100rows", 100}, {"upsert-1pct", *benchRows / 100}, {"upsert-20pct", *benchRows / 5}} {
 		b.Run(size.name, func(b *testing.B) {
 			e, tbl := benchEnv(b)
 			g := workload.New(1)
@@ -28,7 +28,7 @@ func BenchmarkChanges(b *testing.B) {
 				b.Fatal(err)
 			}
 			workload.Release(base)
-			n := *benchRows / size.div
+			n := size.rows
 			recs := g.Upsert(memory.DefaultAllocator, n, 0.5, benchBatch, 1)
 			cm, err := e.w.Upsert(e.ctx, tbl, recs...)
 			if err != nil {
