@@ -29,16 +29,22 @@ import (
 //     changing the row;
 //  2. the Before and the After files are each merged, every run restricted
 //     to the candidate keys before the merge (an IN list when they are
-//     few, otherwise a semi-join with the sorted candidates; their bounds
-//     skip files and row groups by statistics);
+//     very few, otherwise a semi-join with the sorted candidates; their
+//     bounds, and their values when few, skip files and row groups by
+//     statistics);
 //  3. a merge-join of the two key-ordered streams emits the change rows.
 //
 // Memory holds the candidate keys of one task, plus what the merges hold.
 
-// maxInKeys is the most candidate keys of a single-column key read with an
-// IN list, which lets row groups without them be skipped after reading
-// only the key column.
-const maxInKeys = 256
+const (
+	// maxInKeys is the most candidate keys of a single-column key checked
+	// against the statistics of row groups one by one.
+	maxInKeys = 256
+	// maxProbeKeys is the most candidate keys of a single-column key read
+	// as a point lookup: row groups without them are skipped after reading
+	// only the key column, and the IN list filters the rows.
+	maxProbeKeys = 8
+)
 
 // candidates are the keys a task's touched files hold, sorted, each with
 // the last version in the range that touched it.
@@ -244,8 +250,10 @@ func (p *ChangePlan) openKeyed(ctx context.Context, st lsio.Storage, t ChangeTas
 	if cand.lits != nil {
 		in := In(k0, cand.lits...)
 		tp.keyConj = append(tp.keyConj, in)
-		rowFilter = append(rowFilter, in)
-		exact = len(p.table.PrimaryKey) == 1
+		if len(cand.lits) <= maxProbeKeys {
+			rowFilter = append(rowFilter, in)
+			exact = len(p.table.PrimaryKey) == 1
+		}
 	}
 	before, after, err := p.mergeCandidates(ctx, st, &tp, t, rowFilter, cand, &spec, exact)
 	if err != nil {
