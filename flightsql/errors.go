@@ -68,7 +68,7 @@ func toStatus(err error) error {
 		code = codes.Aborted
 	case errors.Is(err, ErrInvalid), errors.Is(err, plan.ErrInvalid), errors.Is(err, duck.ErrInvalid),
 		errors.Is(err, catalog.ErrInvalid),
-		errors.Is(err, txn.ErrInvalid), errors.Is(err, mor.ErrInvalidFilter),
+		errors.Is(err, txn.ErrInvalid), errors.Is(err, mor.ErrInvalidFilter), errors.Is(err, mor.ErrInvalidRange),
 		errors.Is(err, arrowconv.ErrValue), errors.Is(err, arrowconv.ErrType),
 		errors.Is(err, arrowconv.ErrLossy), errors.Is(err, arrowconv.ErrNull),
 		errors.Is(err, arrowconv.ErrMissingColumn):

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -28,16 +29,22 @@ import (
 //     changing the row;
 //  2. the Before and the After files are each merged, every run restricted
 //     to the candidate keys before the merge (an IN list when they are
-//     few, otherwise a semi-join with the sorted candidates; their bounds
-//     skip files and row groups by statistics);
+//     very few, otherwise a semi-join with the sorted candidates; their
+//     bounds, and their values when few, skip files and row groups by
+//     statistics);
 //  3. a merge-join of the two key-ordered streams emits the change rows.
 //
 // Memory holds the candidate keys of one task, plus what the merges hold.
 
-// maxInKeys is the most candidate keys of a single-column key read with an
-// IN list, which lets row groups without them be skipped after reading
-// only the key column.
-const maxInKeys = 256
+const (
+	// maxInKeys is the most candidate keys of a single-column key checked
+	// against the statistics of row groups one by one.
+	maxInKeys = 256
+	// maxProbeKeys is the most candidate keys of a single-column key read
+	// as a point lookup: row groups without them are skipped after reading
+	// only the key column, and the IN list filters the rows.
+	maxProbeKeys = 8
+)
 
 // candidates are the keys a task's touched files hold, sorted, each with
 // the last version in the range that touched it.
@@ -243,54 +250,166 @@ func (p *ChangePlan) openKeyed(ctx context.Context, st lsio.Storage, t ChangeTas
 	if cand.lits != nil {
 		in := In(k0, cand.lits...)
 		tp.keyConj = append(tp.keyConj, in)
-		rowFilter = append(rowFilter, in)
-		exact = len(p.table.PrimaryKey) == 1
+		if len(cand.lits) <= maxProbeKeys {
+			rowFilter = append(rowFilter, in)
+			exact = len(p.table.PrimaryKey) == 1
+		}
 	}
-	before, err := p.mergeCandidates(ctx, st, &tp, t.Before, rowFilter, cand, &spec, exact)
+	before, after, err := p.mergeCandidates(ctx, st, &tp, t, rowFilter, cand, &spec, exact)
 	if err != nil {
-		return nil, err
-	}
-	after, err := p.mergeCandidates(ctx, st, &tp, t.After, rowFilter, cand, &spec, exact)
-	if err != nil {
-		before.Release()
 		return nil, err
 	}
 	return p.newJoin(ctx, before, after, cand, &spec), nil
 }
 
-// mergeCandidates merges files restricted to the candidate keys. exact
-// tells that rowFilter alone keeps only candidate keys.
-func (p *ChangePlan) mergeCandidates(ctx context.Context, st lsio.Storage, tp *Plan, files []catalog.DataFile, rowFilter []Expr, cand *candidates, spec *keySpec, exact bool) (array.RecordReader, error) {
+// mergeCandidates returns the merged rows of the Before and of the After
+// files restricted to the candidate keys. exact tells that rowFilter alone
+// keeps only candidate keys. A file live at both versions is read once,
+// its rows going to both merges.
+func (p *ChangePlan) mergeCandidates(ctx context.Context, st lsio.Storage, tp *Plan, t ChangeTask, rowFilter []Expr, cand *candidates, spec *keySpec, exact bool) (before, after array.RecordReader, err error) {
 	tbl := p.table
-	var runs []Run
-	for _, f := range files {
+	var runs [2][]Run
+	defer func() {
+		if err != nil {
+			for _, rs := range runs {
+				for _, r := range rs {
+					r.Reader.Release()
+				}
+			}
+		}
+	}()
+	open := func(f catalog.DataFile) (Run, bool, error) {
 		if cand.hasBounds && len(f.KeyMin) > 0 && len(f.KeyMax) > 0 &&
 			(bytes.Compare(f.KeyMax, cand.loEnc) < 0 || bytes.Compare(f.KeyMin, cand.hiEnc) > 0) {
-			continue
+			return Run{}, false, nil
 		}
 		run, ok, err := tp.openRun(ctx, st, f, p.merge, rowFilter, p.readOptions())
-		if err != nil {
-			for _, r := range runs {
-				r.Reader.Release()
-			}
-			return nil, err
-		}
-		if !ok {
-			continue
+		if err != nil || !ok {
+			return Run{}, false, err
 		}
 		if !exact {
 			run.Reader = cand.semiJoin(run.Reader, tbl.PrimaryKey, spec, p.opts.Allocator)
 		}
-		runs = append(runs, run)
+		return run, true, nil
 	}
-	return NewMergeReader(ctx, runs, MergeOptions{
+	inBefore := map[string]bool{}
+	for _, f := range t.Before {
+		inBefore[f.Path] = true
+	}
+	inAfter := map[string]bool{}
+	for _, f := range t.After {
+		inAfter[f.Path] = true
+	}
+	for _, f := range t.Before {
+		run, ok, err := open(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			continue
+		}
+		if !inAfter[f.Path] {
+			runs[0] = append(runs[0], run)
+			continue
+		}
+		x, y := newTee(run.Reader)
+		runs[0] = append(runs[0], Run{Reader: x, Seq: run.Seq})
+		runs[1] = append(runs[1], Run{Reader: y, Seq: run.Seq})
+	}
+	for _, f := range t.After {
+		if inBefore[f.Path] {
+			continue
+		}
+		run, ok, err := open(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			runs[1] = append(runs[1], run)
+		}
+	}
+	opts := MergeOptions{
 		PrimaryKey: tbl.PrimaryKey,
 		Schema:     p.merge,
 		MergeOps:   p.base.mergeOps,
 		CDCColumn:  tbl.Properties[catalog.PropCDCColumn],
 		BatchSize:  p.readBatch(),
 		Allocator:  p.opts.Allocator,
-	})
+	}
+	rs := runs
+	runs = [2][]Run{} // owned by the merges from here on
+	if before, err = NewMergeReader(ctx, rs[0], opts); err != nil {
+		for _, r := range rs[1] {
+			r.Reader.Release()
+		}
+		return nil, nil, err
+	}
+	if after, err = NewMergeReader(ctx, rs[1], opts); err != nil {
+		before.Release()
+		return nil, nil, err
+	}
+	return before, after, nil
+}
+
+// tee is one reader read by two: each batch is kept until both have read
+// it, or released the reader. Both are read from one goroutine at a time
+// (the join drives the two merges in turn), so the lag between them stays
+// within a few batches.
+type tee struct {
+	mu     sync.Mutex
+	src    array.RecordReader
+	queue  [2][]arrow.RecordBatch
+	closed [2]bool
+	err    error
+	done   bool
+}
+
+// newTee returns the two readers of src, which they own together.
+func newTee(src array.RecordReader) (array.RecordReader, array.RecordReader) {
+	t := &tee{src: src}
+	side := func(i int) array.RecordReader {
+		return newIterReader(src.Schema(), func() (arrow.RecordBatch, error) { return t.next(i) }, func() { t.close(i) })
+	}
+	return side(0), side(1)
+}
+
+func (t *tee) next(i int) (arrow.RecordBatch, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if q := t.queue[i]; len(q) > 0 {
+		rec := q[0]
+		q[0] = nil
+		t.queue[i] = q[1:]
+		return rec, nil
+	}
+	if t.done {
+		return nil, t.err
+	}
+	if !t.src.Next() {
+		t.done, t.err = true, t.src.Err()
+		return nil, t.err
+	}
+	rec := t.src.RecordBatch()
+	rec.Retain()
+	if !t.closed[1-i] {
+		rec.Retain()
+		t.queue[1-i] = append(t.queue[1-i], rec)
+	}
+	return rec, nil
+}
+
+func (t *tee) close(i int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.closed[i] = true
+	for _, rec := range t.queue[i] {
+		rec.Release()
+	}
+	t.queue[i] = nil
+	if t.closed[1-i] && t.src != nil {
+		t.src.Release()
+		t.src = nil
+	}
 }
 
 // semiJoin keeps the rows of a run (ascending keys) whose key is a

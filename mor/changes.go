@@ -287,7 +287,8 @@ func (p *ChangePlan) planTasks(from, to *catalog.Snapshot, commits []catalog.Com
 		if cm.Version <= from.Version || cm.Version > to.Version || cm.Operation == catalog.OpCompaction {
 			continue
 		}
-		for sign, list := range [][]catalog.DataFile{cm.Removed, cm.Added} {
+		for i, list := range [][]catalog.DataFile{cm.Removed, cm.Added} {
+			sign := 2*i - 1 // removed -1, added +1
 			for _, f := range list {
 				if !keepPart(f.Partition) || (buckets != nil && !buckets[f.Bucket]) {
 					continue
@@ -301,7 +302,7 @@ func (p *ChangePlan) planTasks(from, to *catalog.Snapshot, commits []catalog.Com
 				if old, ok := m[f.Path]; !ok || cm.Version >= old.Version {
 					m[f.Path] = TouchedFile{File: f, Version: cm.Version, Timestamp: cm.Timestamp}
 				}
-				net[f.Path] += 2*sign - 1
+				net[f.Path] += sign
 			}
 		}
 	}

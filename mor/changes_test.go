@@ -510,3 +510,29 @@ func TestChangesWithoutPrimaryKey(t *testing.T) {
 		t.Fatalf("(1, 4]:\n got  %q\n want %q", got, want)
 	}
 }
+
+func TestChangesCDCColumn(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "name", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "dt", Type: arrow.BinaryTypes.String},
+		{Name: "op", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	m := newMemTable(t, schema, []string{"id"}, []string{"dt"}, 2)
+	m.tbl.Properties = map[string]string{catalog.PropCDCColumn: "op"}
+	h := newHistory(m)
+	rows := func(from, to int, name, op string) []row {
+		var out []row
+		for i := from; i < to; i++ {
+			out = append(out, row{"id": int64(i), "name": name, "dt": []string{"x", "y"}[i%2], "op": op})
+		}
+		return out
+	}
+	m.write(1, schema, 16, rows(0, 300, "a", "insert"))
+	h.commit(catalog.OpUpsert)
+	m.write(2, schema, 16, slices.Concat(rows(0, 10, "a", "delete"), rows(10, 20, "b", "update"), rows(400, 405, "c", "delete")))
+	h.commit(catalog.OpUpsert)
+	m.write(3, schema, 16, rows(5, 15, "d", "insert"))
+	h.commit(catalog.OpUpsert)
+	h.check(t)
+}

@@ -47,6 +47,14 @@
 // dropped, so pruning by key statistics and by partition values reads them
 // by name from every file.
 //
+// Change reads (changes.go) return the net changes between two versions
+// (insert, update_before and update_after, delete, with the version and
+// time of the last commit that touched each key). A ChangePlan has one
+// ChangeTask per (partition, bucket) that a commit other than a compaction
+// added or removed files of; a task merges its live files at both
+// versions, each restricted to the keys the touched files hold, and joins
+// the two key-ordered streams. Tasks are plain data and travel like Tasks.
+//
 // Invariants:
 //   - only predicates on primary-key columns are used below the merge: to
 //     skip whole buckets, files or row groups, and to drop rows of each run,
