@@ -84,6 +84,9 @@ func (w *Writer) CompactWithResult(ctx context.Context, tbl *catalog.Table, opts
 	if err != nil {
 		return CompactResult{}, err
 	}
+	// Files are written with the schema the snapshot is read with, which
+	// a schema change between the two reads above may have made newer.
+	tbl = snap.Table
 	plan, err := mor.NewPlan(snap, mor.ScanOptions{BatchSize: w.cfg.BatchSize, Allocator: w.cfg.Allocator})
 	if err != nil {
 		return CompactResult{}, err

@@ -50,6 +50,9 @@ func (w *Writer) rewrite(ctx context.Context, tbl *catalog.Table, filter mor.Exp
 	if err != nil {
 		return nil, 0, err
 	}
+	// Files are written with the schema the snapshot is read with, which
+	// a schema change between the two reads above may have made newer.
+	tbl = snap.Table
 	op := catalog.OpDelete
 	if fn != nil {
 		op = catalog.OpUpdate

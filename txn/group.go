@@ -297,6 +297,28 @@ func newWriteID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// nullableWhereNull returns rec (retained) with the fields holding nulls
+// marked nullable. A NOT NULL column reads NULL where no run gave a row a
+// value (a partial-column upsert of a new key); a rewrite of such rows
+// must store the NULLs, which a column written as required cannot.
+func nullableWhereNull(rec arrow.RecordBatch) arrow.RecordBatch {
+	var fields []arrow.Field
+	for i, f := range rec.Schema().Fields() {
+		if !f.Nullable && rec.Column(i).NullN() > 0 {
+			if fields == nil {
+				fields = slices.Clone(rec.Schema().Fields())
+			}
+			fields[i].Nullable = true
+		}
+	}
+	if fields == nil {
+		rec.Retain()
+		return rec
+	}
+	md := rec.Schema().Metadata()
+	return array.NewRecordBatch(arrow.NewSchema(fields, &md), rec.Columns(), rec.NumRows())
+}
+
 // filePath names the data file of a write for one (partition, bucket).
 func filePath(tbl *catalog.Table, part string, writeID string, b int) string {
 	name := fmt.Sprintf("part-%s_%04d.parquet", writeID, b)
@@ -346,7 +368,9 @@ func (w *Writer) writeFile(ctx context.Context, tbl *catalog.Table, writeID stri
 	p := filePath(tbl, s.partition, writeID, s.bucket)
 	opts := w.cfg.Write
 	opts.PlainColumns = append(slices.Clone(opts.PlainColumns), mostlyDistinct(s.rec)...)
-	stats, err := lsio.WriteParquet(ctx, w.cfg.Storage, p, s.rec.Schema(), []arrow.RecordBatch{s.rec}, opts)
+	rec := nullableWhereNull(s.rec)
+	defer rec.Release()
+	stats, err := lsio.WriteParquet(ctx, w.cfg.Storage, p, rec.Schema(), []arrow.RecordBatch{rec}, opts)
 	if err != nil {
 		return catalog.DataFile{}, fmt.Errorf("write %s: %w", p, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,7 +51,10 @@ func TestRandomizedModel(t *testing.T) {
 			}
 			steps := *modelSteps
 			if steps == 0 {
-				steps = 1200
+				// Fewer steps than the 1200 run before schema changes were
+				// part of the model: its extra columns make each step
+				// dearer, and the whole run about as long as before.
+				steps = 1000
 				if testing.Short() {
 					steps = 150
 				}
@@ -83,7 +85,15 @@ type model struct {
 	head   int64
 	oldest int64 // the oldest version that can be read
 	counts map[string]int
+	// extras are the columns schema changes added (model_schema_test.go);
+	// histCols are the columns of each version.
+	extras   []*mcol
+	nextCol  int
+	histCols map[int64][]colRef
 }
+
+// modelAlterPct is the share of steps, in percent, that change the schema.
+var modelAlterPct = 3
 
 var modelColumns = []string{"id", "dt", "name", "score", "tag"}
 
@@ -106,6 +116,7 @@ func newModel(t *testing.T, cfg modelConfig, seed uint64) *model {
 		state: map[string]mrow{}, hist: map[int64]map[string]mrow{0: {}},
 		counts: map[string]int{},
 	}
+	m.histCols = map[int64][]colRef{0: m.refs()}
 	return m
 }
 
@@ -163,6 +174,8 @@ func (m *model) step(i int) {
 		m.expire()
 	case x < 78:
 		m.timeTravel()
+	case x < 78+modelAlterPct:
+		m.alterSchema()
 	default:
 		m.read()
 	}
@@ -180,6 +193,7 @@ func (m *model) commit(cm *catalog.Commit, op string) {
 	}
 	m.head = cm.Version
 	m.hist[m.head] = cloneState(m.state)
+	m.histCols[m.head] = m.refs()
 }
 
 func cloneState(s map[string]mrow) map[string]mrow {
@@ -202,6 +216,12 @@ func (m *model) upsert(partial bool) {
 			}
 		}
 	}
+	var extras []*mcol
+	for _, x := range m.extras {
+		if m.r.IntN(2) == 0 {
+			extras = append(extras, x)
+		}
+	}
 	n := 1 + m.r.IntN(30)
 	rows := make([]mrow, n)
 	for i := range rows {
@@ -216,9 +236,21 @@ func (m *model) upsert(partial bool) {
 				row[c] = m.randTag()
 			}
 		}
+		for _, x := range extras {
+			row[x.key] = m.randExtraValue(x)
+		}
 		rows[i] = row
 	}
-	rec := m.build(cols, rows)
+	refs := make([]colRef, 0, len(cols)+len(extras))
+	for _, c := range cols {
+		refs = append(refs, colRef{c, c})
+	}
+	for _, x := range extras {
+		refs = append(refs, colRef{x.key, x.name})
+		cols = append(cols, x.name)
+	}
+	rec := m.buildRefs(refs, rows)
+	m.fillDefaults(cols, rows)
 	defer rec.Release()
 	cm, err := m.e.w.Upsert(m.e.ctx, m.tbl, rec)
 	if err != nil {
@@ -243,16 +275,25 @@ func (m *model) upsert(partial bool) {
 
 // build makes a record of the given columns from model rows.
 func (m *model) build(cols []string, rows []mrow) arrow.RecordBatch {
-	fields := make([]arrow.Field, len(cols))
+	refs := make([]colRef, len(cols))
 	for i, c := range cols {
-		f, _ := m.schema.FieldsByName(c)
+		refs[i] = colRef{c, c}
+	}
+	return m.buildRefs(refs, rows)
+}
+
+// buildRefs makes a record of the given columns from model rows.
+func (m *model) buildRefs(refs []colRef, rows []mrow) arrow.RecordBatch {
+	fields := make([]arrow.Field, len(refs))
+	for i, c := range refs {
+		f, _ := m.schema.FieldsByName(c.name)
 		fields[i] = f[0]
 	}
 	b := array.NewRecordBuilder(m.e.mem, arrow.NewSchema(fields, nil))
 	defer b.Release()
 	for _, row := range rows {
-		for i, c := range cols {
-			v := row[c]
+		for i, c := range refs {
+			v := row[c.key]
 			if v == nil {
 				b.Field(i).AppendNull()
 			} else if err := b.Field(i).AppendValueFromString(*v); err != nil {
@@ -424,6 +465,7 @@ func (m *model) rollback() {
 		m.t.Fatalf("rollback to %d: %v", v, err)
 	}
 	m.state = cloneState(m.hist[v])
+	m.rollbackColumns(v)
 	m.commit(cm, "rollback")
 }
 
@@ -440,6 +482,7 @@ func (m *model) expire() {
 	}
 	for v := m.oldest; v < res.Oldest; v++ {
 		delete(m.hist, v)
+		delete(m.histCols, v)
 	}
 	m.oldest = res.Oldest
 	m.counts["expire"]++
@@ -460,7 +503,7 @@ func (m *model) compact() {
 }
 
 // expect renders the model rows matching f with the given columns, sorted.
-func expect(state map[string]mrow, cols []string, match func(mrow) bool) []string {
+func expect(state map[string]mrow, cols []colRef, match func(mrow) bool) []string {
 	var out []string
 	for _, r := range state {
 		if match != nil && !match(r) {
@@ -469,10 +512,10 @@ func expect(state map[string]mrow, cols []string, match func(mrow) bool) []strin
 		parts := make([]string, len(cols))
 		for i, c := range cols {
 			v := "NULL"
-			if r[c] != nil {
-				v = *r[c]
+			if r[c.key] != nil {
+				v = *r[c.key]
 			}
-			parts[i] = c + "=" + v
+			parts[i] = c.name + "=" + v
 		}
 		out = append(out, strings.Join(parts, ","))
 	}
@@ -480,8 +523,8 @@ func expect(state map[string]mrow, cols []string, match func(mrow) bool) []strin
 	return out
 }
 
-func (m *model) randColumns() []string {
-	cols := slices.Clone(modelColumns)
+func (m *model) randColumns() []colRef {
+	cols := m.refs()
 	m.r.Shuffle(len(cols), func(i, j int) { cols[i], cols[j] = cols[j], cols[i] })
 	return cols[:1+m.r.IntN(len(cols))]
 }
@@ -489,19 +532,21 @@ func (m *model) randColumns() []string {
 func (m *model) read() {
 	f := m.randFilter()
 	cols := m.randColumns()
-	got := m.e.scan(m.tbl, latest(), mor.ScanOptions{Columns: cols, Filter: f.expr, BatchSize: 1 + m.r.IntN(50)})
-	equalRows(m.t, fmt.Sprintf("read %v where %s", cols, f.expr), got, expect(m.state, cols, f.match))
+	got := m.e.scan(m.tbl, latest(), mor.ScanOptions{Columns: refNames(cols), Filter: f.expr, BatchSize: 1 + m.r.IntN(50)})
+	equalRows(m.t, fmt.Sprintf("read %v where %s", refNames(cols), f.expr), got, expect(m.state, cols, f.match))
 	m.counts["read"]++
 }
 
 func (m *model) timeTravel() {
 	v := m.oldest + m.r.Int64N(m.head-m.oldest+1)
-	got := m.e.scan(m.tbl, atVersion(v), mor.ScanOptions{Columns: modelColumns})
-	equalRows(m.t, fmt.Sprintf("version %d of %d", v, m.head), got, expect(m.hist[v], modelColumns, nil))
+	cols := m.histCols[v]
+	got := m.e.scan(m.tbl, atVersion(v), mor.ScanOptions{Columns: refNames(cols)})
+	equalRows(m.t, fmt.Sprintf("version %d of %d", v, m.head), got, expect(m.hist[v], cols, nil))
 	m.counts["timetravel"]++
 }
 
 func (m *model) checkFull() {
-	got := m.e.scan(m.tbl, latest(), mor.ScanOptions{Columns: modelColumns})
-	equalRows(m.t, "full read", got, expect(m.state, modelColumns, nil))
+	cols := m.refs()
+	got := m.e.scan(m.tbl, latest(), mor.ScanOptions{Columns: refNames(cols)})
+	equalRows(m.t, "full read", got, expect(m.state, cols, nil))
 }

@@ -1,9 +1,11 @@
 package txn
 
 import (
+	"context"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
@@ -229,4 +231,30 @@ func TestWriteRacingSchemaChange(t *testing.T) {
 	equalRows(t, "after racing write", e.scan(tbl, latest(), mor.ScanOptions{Columns: []string{"id", "v", "s2", "n"}}), []string{
 		"id=1,v=1,s2=a,n=5", "id=2,v=2,s2=b,n=5",
 	})
+}
+
+// An update rewrites a row whose NOT NULL column reads NULL (a key deleted
+// and created again by a partial upsert) without turning the NULL into a
+// value.
+func TestUpdateKeepsNullInNotNullColumn(t *testing.T) {
+	e := newEnv(t, localStorage)
+	tbl := evolveTable(e, "nulls", true)
+	e.write(tbl, evolveSchema, `[{"id": 1, "v": 1, "s": "a"}]`)
+	tbl = e.alter(tbl, addCol("x", arrow.PrimitiveTypes.Int64, false, "0"))
+	keys := e.record(subSchema(evolveSchema, "id"), `[{"id": 1}]`)
+	defer keys.Release()
+	if _, err := e.w.DeleteKeys(e.ctx, tbl, keys); err != nil {
+		t.Fatal(err)
+	}
+	e.write(tbl, subSchema(evolveSchema, "id", "s"), `[{"id": 1, "s": "b"}]`)
+	want := []string{"id=1,v=NULL,f=NULL,d=NULL,s=b,x=NULL"}
+	equalRows(t, "before update", e.scan(tbl, latest(), mor.ScanOptions{}), want)
+	fn := func(ctx context.Context, rows arrow.RecordBatch) (arrow.RecordBatch, error) {
+		c := rows.Column(rows.Schema().FieldIndices("v")[0])
+		return array.NewRecordBatch(subSchema(evolveSchema, "v"), []arrow.Array{c}, rows.NumRows()), nil
+	}
+	if _, _, err := e.w.Update(e.ctx, tbl, mor.Eq("s", "b"), fn); err != nil {
+		t.Fatal(err)
+	}
+	equalRows(t, "after update", e.scan(tbl, latest(), mor.ScanOptions{}), want)
 }
