@@ -22,6 +22,7 @@ type Catalog struct {
 	log     *slog.Logger
 	snaps   *snapshotCache
 	schemas *schemaCache
+	access  accessCache
 
 	// replayed counts the commits read while resolving snapshots; tests
 	// use it to see checkpoints and the cache at work.
