@@ -65,9 +65,12 @@ func (*AlterTable) statement()     {}
 // alter parses ALTER TABLE.
 func (p *parser) alter() (Statement, error) {
 	p.next()
+	if p.peek().is("user") {
+		return p.alterUser()
+	}
 	if t := p.peek(); !t.is("table") {
 		if t.kind == tokIdent {
-			return nil, errorf(p.src, t.pos, "unsupported statement \"ALTER %s\": only ALTER TABLE is supported", strings.ToUpper(t.text))
+			return nil, errorf(p.src, t.pos, "unsupported statement \"ALTER %s\": only ALTER TABLE and ALTER USER are supported", strings.ToUpper(t.text))
 		}
 		return nil, p.expected("TABLE after ALTER")
 	}

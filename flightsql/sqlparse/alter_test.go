@@ -75,7 +75,7 @@ func TestParseAlterTableErrors(t *testing.T) {
 		pos       int
 		msg       string
 	}{
-		{"alter schema", "ALTER SCHEMA s RENAME TO t", 6, `unsupported statement "ALTER SCHEMA": only ALTER TABLE is supported`},
+		{"alter schema", "ALTER SCHEMA s RENAME TO t", 6, `unsupported statement "ALTER SCHEMA": only ALTER TABLE and ALTER USER are supported`},
 		{"no action", "ALTER TABLE t", 13, "expected an ALTER TABLE action, found end of input"},
 		{"unknown action", "ALTER TABLE t CLUSTER BY (a)", 14, `unsupported ALTER TABLE action "CLUSTER"`},
 		{"add without type", "ALTER TABLE t ADD COLUMN c", 26, "expected a type"},

@@ -34,10 +34,12 @@ func (p *parser) create() (Statement, error) {
 		return &CreateSchema{Name: name, IfNotExists: ifNotExists}, nil
 	case p.accept("table"):
 		return p.createTable()
+	case t.is("user") || t.is("role"):
+		return p.createPrincipal()
 	case t.is("database"):
 		return nil, errorf(p.src, t.pos, `unsupported statement "CREATE DATABASE": use CREATE SCHEMA`)
 	case t.kind == tokIdent:
-		return nil, errorf(p.src, t.pos, "unsupported statement \"CREATE %s\": only CREATE SCHEMA, CREATE TABLE and CREATE VIEW are supported", strings.ToUpper(t.text))
+		return nil, errorf(p.src, t.pos, "unsupported statement \"CREATE %s\": only CREATE SCHEMA, CREATE TABLE, CREATE VIEW, CREATE USER and CREATE ROLE are supported", strings.ToUpper(t.text))
 	}
 	return nil, p.expected("SCHEMA, TABLE or VIEW after CREATE")
 }
@@ -81,8 +83,10 @@ func (p *parser) drop() (Statement, error) {
 			return nil, err
 		}
 		return &DropView{View: name, IfExists: ifExists}, nil
+	case t.is("user") || t.is("role"):
+		return p.dropPrincipal()
 	case t.kind == tokIdent:
-		return nil, errorf(p.src, t.pos, "unsupported statement \"DROP %s\": only DROP SCHEMA, DROP TABLE and DROP VIEW are supported", strings.ToUpper(t.text))
+		return nil, errorf(p.src, t.pos, "unsupported statement \"DROP %s\": only DROP SCHEMA, DROP TABLE, DROP VIEW, DROP USER and DROP ROLE are supported", strings.ToUpper(t.text))
 	}
 	return nil, p.expected("SCHEMA, TABLE or VIEW after DROP")
 }

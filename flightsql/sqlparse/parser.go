@@ -8,7 +8,9 @@ import (
 // one of *CreateSchema, *DropSchema, *CreateTable, *DropTable, *CreateView,
 // *DropView, *AlterTable, *Insert, *Delete, *Update, *Truncate, *Use, *ShowSchemas,
 // *ShowTables, *ShowColumns (SHOW COLUMNS, DESCRIBE table),
-// *ShowCreateTable, *Explain, *Call or *Query (SELECT, WITH, VALUES,
+// *ShowCreateTable, *Explain, *Call, the access statements (*CreateUser,
+// *AlterUser, *DropUser, *CreateRole, *DropRole, *Grant, *GrantRole,
+// *ShowGrants, *ShowUsers, *ShowRoles) or *Query (SELECT, WITH, VALUES,
 // FROM-first, TABLE, DESCRIBE query, SUMMARIZE and any other SHOW). Errors
 // are *Error.
 func Parse(sql string) (Statement, error) {
@@ -231,6 +233,8 @@ func (p *parser) statement() (Statement, error) {
 		return p.describe()
 	case "explain":
 		return p.explain()
+	case "grant", "revoke":
+		return p.grant()
 	case "call":
 		return p.callStatement()
 	case "use":

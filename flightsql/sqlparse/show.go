@@ -84,6 +84,8 @@ func (p *parser) show() (Statement, error) {
 		}
 		s.Like = like
 		return s, nil
+	case what.is("grants") || what.is("users") || what.is("roles"):
+		return p.showAccess()
 	case what.is("columns"):
 		p.i += 2
 		return p.showColumns()
