@@ -19,6 +19,9 @@ func (s *Server) alterTable(ctx context.Context, x *sqlparse.AlterTable, env upd
 	if err != nil {
 		return 0, err
 	}
+	if err := s.requireTable(ctx, catalog.PrivAlter, ns, name); err != nil {
+		return 0, err
+	}
 	tbl, err := s.cfg.Catalog.LoadTable(ctx, ns, name)
 	if err != nil {
 		if x.IfExists && errors.Is(err, catalog.ErrNotFound) {
@@ -31,6 +34,11 @@ func (s *Server) alterTable(ctx context.Context, x *sqlparse.AlterTable, env upd
 		newNS, newName, err := s.qualify(*x.RenameTo, tbl.Namespace)
 		if err != nil {
 			return 0, err
+		}
+		if newNS != tbl.Namespace {
+			if err := s.requireSchema(ctx, catalog.PrivCreate, newNS); err != nil {
+				return 0, err
+			}
 		}
 		_, err = s.cfg.Catalog.RenameTable(ctx, tbl.Namespace, tbl.Name, newNS, newName)
 		return 0, err

@@ -22,6 +22,9 @@ func (s *Server) procedureTable(ctx context.Context, n sqlparse.TableName, schem
 	if _, _, _, meta := metaTable(name); meta {
 		return nil, invalidf("%s.%s is a metadata table; name the table itself", ns, name)
 	}
+	if err := s.requireTable(ctx, catalog.PrivAlter, ns, name); err != nil {
+		return nil, err
+	}
 	tbl, err := s.cfg.Catalog.LoadTable(ctx, ns, name)
 	if errors.Is(err, catalog.ErrNotFound) {
 		if _, verr := s.cfg.Catalog.LoadView(ctx, ns, name); verr == nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/lsio"
@@ -66,6 +67,15 @@ type Config struct {
 	// any replica sharing Secret serves them either way.
 	Location string
 
+	// Admins are the users of the server's own configuration (the users
+	// file, or the single user of the flags). They hold the admin role:
+	// every privilege, and managing users, roles and grants. Other users
+	// are created by SQL and hold what is granted to them.
+	Admins []string
+	// PasswordCost is the bcrypt cost of the password hashes CREATE USER
+	// and ALTER USER store; default bcrypt.DefaultCost.
+	PasswordCost int
+
 	Allocator  memory.Allocator
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer // optional
@@ -118,6 +128,9 @@ func (c Config) withDefaults() Config {
 	if c.Version == "" {
 		c.Version = d.Version
 	}
+	if c.PasswordCost == 0 {
+		c.PasswordCost = bcrypt.DefaultCost
+	}
 	if c.Allocator == nil {
 		c.Allocator = d.Allocator
 	}
@@ -146,6 +159,8 @@ func (c Config) Validate() error {
 		return errors.New("flightsql: TTLs must not be negative")
 	case c.MaxEndpoints < 0 || c.JDBCEndpoints < 0:
 		return errors.New("flightsql: endpoint caps must not be negative")
+	case c.PasswordCost != 0 && (c.PasswordCost < bcrypt.MinCost || c.PasswordCost > bcrypt.MaxCost):
+		return fmt.Errorf("flightsql: PasswordCost must be between %d and %d", bcrypt.MinCost, bcrypt.MaxCost)
 	case c.BatchRows < 0:
 		return errors.New("flightsql: BatchRows must not be negative")
 	}

@@ -52,7 +52,7 @@ func toStatus(err error) error {
 	switch {
 	case errors.As(err, &perr):
 		code = codes.InvalidArgument
-	case errors.Is(err, ErrTicket):
+	case errors.Is(err, ErrTicket), errors.Is(err, ErrPermission):
 		code = codes.PermissionDenied
 	case errors.Is(err, ErrUnsupported):
 		code = codes.Unimplemented

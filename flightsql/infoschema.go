@@ -83,7 +83,11 @@ func (r relation) typeName() string {
 // match the LIKE patterns (nil matches everything), sorted by namespace
 // and name.
 func (s *Server) relations(ctx context.Context, nsPattern, namePattern *string) ([]relation, error) {
-	nss, err := s.cfg.Catalog.ListNamespaces(ctx)
+	nss, err := s.listNamespaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := s.accessOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +105,7 @@ func (s *Server) relations(ctx context.Context, nsPattern, namePattern *string) 
 		}
 		var rs []relation
 		for _, t := range tables {
-			if likeMatch(namePattern, t.Name) {
+			if likeMatch(namePattern, t.Name) && acc.visible(t.Namespace, t.Name) {
 				rs = append(rs, relation{Namespace: t.Namespace, Name: t.Name, Table: t})
 			}
 		}
@@ -110,7 +114,7 @@ func (s *Server) relations(ctx context.Context, nsPattern, namePattern *string) 
 			return nil, err
 		}
 		for _, v := range views {
-			if likeMatch(namePattern, v.Name) {
+			if likeMatch(namePattern, v.Name) && acc.visible(v.Namespace, v.Name) {
 				rs = append(rs, relation{Namespace: v.Namespace, Name: v.Name, View: v})
 			}
 		}
@@ -146,7 +150,7 @@ func (s *Server) infoReader(ctx context.Context, name string) (array.RecordReade
 	}
 	switch name {
 	case "schemata":
-		nss, err := s.cfg.Catalog.ListNamespaces(ctx)
+		nss, err := s.listNamespaces(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package flightsql
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -65,6 +66,11 @@ func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r fl
 	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
 		return 0, err
 	}
+	replace := ifExists == flightsql.TableDefinitionOptionsTableExistsOptionReplace
+	create := ifNotExist == flightsql.TableDefinitionOptionsTableNotExistOptionCreate
+	if err := s.checkIngest(ctx, ns, name, exists, create, replace); err != nil {
+		return 0, err
+	}
 	switch {
 	case exists && ifExists == flightsql.TableDefinitionOptionsTableExistsOptionReplace:
 		if err := checkIngestSchema(tbl, inSchema); err == nil {
@@ -74,6 +80,12 @@ func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r fl
 			return arrowconv.CountRows(recs), nil
 		}
 		// A new shape: replace the table itself.
+		if err := s.requireTable(ctx, catalog.PrivDrop, ns, name); err != nil {
+			return 0, err
+		}
+		if err := s.requireSchema(ctx, catalog.PrivCreate, ns); err != nil {
+			return 0, err
+		}
 		if _, err := s.cfg.Catalog.DropTable(ctx, ns, name); err != nil {
 			return 0, err
 		}
@@ -96,6 +108,9 @@ func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r fl
 		if ifExists != flightsql.TableDefinitionOptionsTableExistsOptionAppend {
 			return 0, err
 		}
+		if aerr := s.requireTable(ctx, catalog.PrivAlter, ns, name); aerr != nil {
+			return 0, fmt.Errorf("%w (%v)", aerr, err)
+		}
 		if tbl, err = s.autoEvolve(ctx, tbl, inSchema, err); err != nil {
 			return 0, err
 		}
@@ -107,6 +122,25 @@ func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r fl
 		return 0, err
 	}
 	return arrowconv.CountRows(recs), nil
+}
+
+// checkIngest checks the privileges an ingest needs: INSERT into an
+// existing table (and DELETE to replace its rows), CREATE on the schema to
+// create one.
+func (s *Server) checkIngest(ctx context.Context, ns, name string, exists, create, replace bool) error {
+	if !exists {
+		if !create {
+			return nil // not found, whoever asks
+		}
+		return s.requireSchema(ctx, catalog.PrivCreate, ns)
+	}
+	if err := s.requireTable(ctx, catalog.PrivInsert, ns, name); err != nil {
+		return err
+	}
+	if replace {
+		return s.requireTable(ctx, catalog.PrivDelete, ns, name)
+	}
+	return nil
 }
 
 func alreadyExists(ns, name string) error {

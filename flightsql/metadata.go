@@ -78,7 +78,7 @@ func (s *Server) DoGetDBSchemas(ctx context.Context, cmd flightsql.GetDBSchemas)
 	b := array.NewRecordBuilder(s.cfg.Allocator, schema_ref.DBSchemas)
 	defer b.Release()
 	if catalogMatches(cmd.GetCatalog()) {
-		nss, err := s.cfg.Catalog.ListNamespaces(ctx)
+		nss, err := s.listNamespaces(ctx)
 		if err != nil {
 			return nil, nil, toStatus(err)
 		}
@@ -176,6 +176,14 @@ func (s *Server) DoGetPrimaryKeys(ctx context.Context, ref flightsql.TableRef) (
 	}
 	if catalogMatches(ref.Catalog) {
 		t, err := s.cfg.Catalog.LoadTable(ctx, ns, ref.Table)
+		if err == nil {
+			if verr := s.requireVisible(ctx, ns, ref.Table); verr != nil {
+				if !errors.Is(verr, ErrPermission) {
+					return nil, nil, toStatus(verr)
+				}
+				t = &catalog.Table{} // listed as if it did not exist
+			}
+		}
 		switch {
 		case err == nil:
 			for i, col := range t.PrimaryKey {

@@ -2,12 +2,14 @@ package flightsql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/sqlparse"
 	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
@@ -27,7 +29,7 @@ func (s *Server) CreatePreparedStatement(ctx context.Context, req flightsql.Acti
 	if err != nil {
 		return res, toStatus(err)
 	}
-	h := handleBody{SQL: req.GetQuery(), Schema: s.schemaOf(ctx), Expires: expiry(s.cfg.PreparedTTL)}
+	h := handleBody{SQL: req.GetQuery(), Schema: s.schemaOf(ctx), User: userOf(ctx), Expires: expiry(s.cfg.PreparedTTL)}
 	if res.Handle, err = s.seal(h); err != nil {
 		return res, toStatus(err)
 	}
@@ -59,7 +61,7 @@ func (s *Server) paramSchema(ctx context.Context, st sqlparse.Statement, schema 
 	var where sqlparse.Expr
 	switch x := st.(type) {
 	case *sqlparse.Insert:
-		tbl, err := s.loadTarget(ctx, x.Table, schema)
+		tbl, err := s.loadTarget(ctx, x.Table, schema, catalog.PrivInsert)
 		if err != nil {
 			return nil, err
 		}
@@ -75,11 +77,19 @@ func (s *Server) paramSchema(ctx context.Context, st sqlparse.Statement, schema 
 			}
 		}
 	case *sqlparse.Delete:
-		if tbl, err := s.loadTarget(ctx, x.Table, schema); err == nil {
+		tbl, err := s.loadTarget(ctx, x.Table, schema, catalog.PrivDelete)
+		if errors.Is(err, ErrPermission) {
+			return nil, err
+		}
+		if err == nil {
 			tableSchema, where = tbl.Schema, x.Where
 		}
 	case *sqlparse.Update:
-		if tbl, err := s.loadTarget(ctx, x.Table, schema); err == nil {
+		tbl, err := s.loadTarget(ctx, x.Table, schema, catalog.PrivUpdate)
+		if errors.Is(err, ErrPermission) {
+			return nil, err
+		}
+		if err == nil {
 			tableSchema, where = tbl.Schema, x.Where
 			for _, a := range x.Set {
 				if p, ok := a.Value.(*sqlparse.Param); ok && p.Index < n {
@@ -149,7 +159,7 @@ func typeParams(e sqlparse.Expr, sch *arrow.Schema, types []arrow.DataType) {
 }
 
 // openHandle checks and decodes a prepared statement handle.
-func (s *Server) openHandle(b []byte) (*handleBody, error) {
+func (s *Server) openHandle(ctx context.Context, b []byte) (*handleBody, error) {
 	var h handleBody
 	if err := s.unseal(b, "prepared statement handle", &h); err != nil {
 		return nil, err
@@ -157,12 +167,15 @@ func (s *Server) openHandle(b []byte) (*handleBody, error) {
 	if expired(h.Expires) {
 		return nil, fmt.Errorf("%w: the prepared statement expired; prepare it again", ErrTicket)
 	}
+	if u := userOf(ctx); h.User != u {
+		return nil, fmt.Errorf("%w: the prepared statement belongs to another user", ErrTicket)
+	}
 	return &h, nil
 }
 
 // openPreparedQuery checks a handle and parses its query.
-func (s *Server) openPreparedQuery(b []byte) (*handleBody, sqlparse.Statement, error) {
-	h, err := s.openHandle(b)
+func (s *Server) openPreparedQuery(ctx context.Context, b []byte) (*handleBody, sqlparse.Statement, error) {
+	h, err := s.openHandle(ctx, b)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -195,7 +208,7 @@ func (s *Server) ClosePreparedStatement(context.Context, flightsql.ActionClosePr
 // DoPutPreparedStatementQuery binds parameters and returns the handle that
 // carries them.
 func (s *Server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.PreparedStatementQuery, r flight.MessageReader, _ flight.MetadataWriter) ([]byte, error) {
-	h, err := s.openHandle(cmd.GetPreparedStatementHandle())
+	h, err := s.openHandle(ctx, cmd.GetPreparedStatementHandle())
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -215,7 +228,7 @@ func (s *Server) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.
 // GetFlightInfoPreparedStatement plans a prepared query with its bound
 // parameters.
 func (s *Server) GetFlightInfoPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
-	h, q, err := s.openPreparedQuery(cmd.GetPreparedStatementHandle())
+	h, q, err := s.openPreparedQuery(ctx, cmd.GetPreparedStatementHandle())
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -230,13 +243,13 @@ func (s *Server) GetFlightInfoPreparedStatement(ctx context.Context, cmd flights
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	info, err := s.flightInfo(p, desc)
+	info, err := s.flightInfo(ctx, p, desc)
 	return info, toStatus(err)
 }
 
 // GetSchemaPreparedStatement returns a prepared query's result schema.
 func (s *Server) GetSchemaPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, _ *flight.FlightDescriptor) (*flight.SchemaResult, error) {
-	h, q, err := s.openPreparedQuery(cmd.GetPreparedStatementHandle())
+	h, q, err := s.openPreparedQuery(ctx, cmd.GetPreparedStatementHandle())
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -266,7 +279,7 @@ func (s *Server) PollFlightInfoPreparedStatement(ctx context.Context, cmd flight
 // DoGetPreparedStatement serves a prepared statement command used directly
 // as a ticket (some clients do): it is planned and read as one stream.
 func (s *Server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	h, q, err := s.openPreparedQuery(cmd.GetPreparedStatementHandle())
+	h, q, err := s.openPreparedQuery(ctx, cmd.GetPreparedStatementHandle())
 	if err != nil {
 		return nil, nil, toStatus(err)
 	}
@@ -297,7 +310,7 @@ func (s *Server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.Prepa
 // DoPutPreparedStatementUpdate runs a prepared update once with all bound
 // parameter rows: an INSERT ... VALUES with N parameter rows is one commit.
 func (s *Server) DoPutPreparedStatementUpdate(ctx context.Context, cmd flightsql.PreparedStatementUpdate, r flight.MessageReader) (int64, error) {
-	h, err := s.openHandle(cmd.GetPreparedStatementHandle())
+	h, err := s.openHandle(ctx, cmd.GetPreparedStatementHandle())
 	if err != nil {
 		return 0, toStatus(err)
 	}

@@ -193,7 +193,7 @@ func (s *Server) rowsPlan(rec arrow.RecordBatch, env queryEnv) (*queryPlan, erro
 
 // flightInfo turns a plan into a FlightInfo, sealing its tickets. With
 // Config.Location set, every endpoint names this server as its location.
-func (s *Server) flightInfo(p *queryPlan, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+func (s *Server) flightInfo(ctx context.Context, p *queryPlan, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
 	info := &flight.FlightInfo{
 		Schema:           flight.SerializeSchema(p.schema, s.cfg.Allocator),
 		FlightDescriptor: desc,
@@ -202,8 +202,9 @@ func (s *Server) flightInfo(p *queryPlan, desc *flight.FlightDescriptor) (*fligh
 		Ordered:          p.ordered,
 	}
 	exp := expiry(s.cfg.TicketTTL)
+	user := userOf(ctx)
 	for _, b := range p.tickets {
-		b.Expires = exp
+		b.Expires, b.User = exp, user
 		sealed, err := s.seal(b)
 		if err != nil {
 			return nil, err
@@ -232,7 +233,7 @@ func (s *Server) GetFlightInfoStatement(ctx context.Context, cmd flightsql.State
 		if _, err := s.execUpdate(ctx, st, nil); err != nil {
 			return nil, toStatus(err)
 		}
-		return s.flightInfo(&queryPlan{schema: arrow.NewSchema(nil, nil)}, desc)
+		return s.flightInfo(ctx, &queryPlan{schema: arrow.NewSchema(nil, nil)}, desc)
 	}
 	if n := sqlparse.NumParams(st); n > 0 {
 		return nil, toStatus(invalidf("the query has %d parameters: prepare it and bind them", n))
@@ -241,7 +242,7 @@ func (s *Server) GetFlightInfoStatement(ctx context.Context, cmd flightsql.State
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	info, err := s.flightInfo(p, desc)
+	info, err := s.flightInfo(ctx, p, desc)
 	return info, toStatus(err)
 }
 
@@ -283,6 +284,9 @@ func (s *Server) DoGetStatement(ctx context.Context, tk flightsql.StatementQuery
 	}
 	if expired(b.Expires) {
 		return nil, nil, toStatus(fmt.Errorf("%w: the ticket expired; run the query again", ErrTicket))
+	}
+	if b.User != userOf(ctx) {
+		return nil, nil, toStatus(fmt.Errorf("%w: the ticket was issued to another user", ErrTicket))
 	}
 	if b.Kind == ticketFollow && b.Follow != nil {
 		sch, ch, err := s.follow(ctx, b.Follow)

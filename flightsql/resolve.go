@@ -61,7 +61,33 @@ type resolver struct{ s *Server }
 // tables, stored views, and stored tables and their t$files and
 // t$partitions tables at the AS OF clause's snapshot (the latest without
 // one).
+//
+// Every table and view a query reads needs SELECT: stored tables, their
+// metadata tables and change feeds, views, and the tables a view reads
+// (views run with the rights of the user reading them).
 func (r resolver) Resolve(ctx context.Context, ref sqlparse.TableRef, schema string) (*plan.Source, error) {
+	src, err := r.resolve(ctx, ref, schema)
+	if err != nil {
+		return nil, err
+	}
+	var ns, name string
+	switch src.Kind {
+	case plan.SourceInfo:
+		return src, nil // lists only what the user may see
+	case plan.SourceView:
+		ns, name = src.View.Namespace, src.View.Name
+	case plan.SourceChanges:
+		ns, name = src.Changes.To.Table.Namespace, src.Changes.To.Table.Name
+	default:
+		ns, name = src.Table.Namespace, src.Table.Name
+	}
+	if err := r.s.requireTable(ctx, catalog.PrivSelect, ns, name); err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+func (r resolver) resolve(ctx context.Context, ref sqlparse.TableRef, schema string) (*plan.Source, error) {
 	s := r.s
 	ns, name, err := s.qualify(ref.Name, schema)
 	if err != nil {

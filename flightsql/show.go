@@ -62,7 +62,7 @@ func likePattern(p string) *string {
 }
 
 func (s *Server) showSchemas(ctx context.Context, x *sqlparse.ShowSchemas, env queryEnv) (*queryPlan, error) {
-	nss, err := s.cfg.Catalog.ListNamespaces(ctx)
+	nss, err := s.listNamespaces(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +100,9 @@ func (s *Server) showTables(ctx context.Context, x *sqlparse.ShowTables, env que
 func (s *Server) lookupRelation(ctx context.Context, n sqlparse.TableName, schema string) (relation, error) {
 	ns, name, err := s.qualify(n, schema)
 	if err != nil {
+		return relation{}, err
+	}
+	if err := s.requireVisible(ctx, ns, name); err != nil {
 		return relation{}, err
 	}
 	t, err := s.cfg.Catalog.LoadTable(ctx, ns, name)
@@ -249,7 +252,7 @@ func (s *Server) explain(ctx context.Context, x *sqlparse.Explain, env queryEnv)
 
 // truncate removes every row of a table in one commit.
 func (s *Server) truncate(ctx context.Context, x *sqlparse.Truncate, env updateEnv) (int64, error) {
-	tbl, err := s.loadTarget(ctx, x.Table, env.schema)
+	tbl, err := s.loadTarget(ctx, x.Table, env.schema, catalog.PrivDelete)
 	if err != nil {
 		return 0, err
 	}

@@ -67,6 +67,9 @@ var queryKinds = func(entries ...queryEntry) map[reflect.Type]queryFunc {
 	queryOf((*Server).showColumns),
 	queryOf((*Server).showCreateTable),
 	queryOf((*Server).call),
+	queryOf((*Server).showGrants),
+	queryOf((*Server).showUsers),
+	queryOf((*Server).showRoles),
 )
 
 // updateKinds are the statements that change something.
@@ -90,6 +93,13 @@ var updateKinds = func(entries ...updateEntry) map[reflect.Type]updateFunc {
 	updateOf((*Server).dropView),
 	updateOf((*Server).alterTable),
 	updateOf((*Server).callUpdate),
+	updateOf((*Server).createUser),
+	updateOf((*Server).alterUser),
+	updateOf((*Server).dropUser),
+	updateOf((*Server).createRole),
+	updateOf((*Server).dropRole),
+	updateOf((*Server).grant),
+	updateOf((*Server).grantRole),
 )
 
 // querySelect plans a SELECT-like query.

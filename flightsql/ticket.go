@@ -69,6 +69,9 @@ type ticketBody struct {
 	Changes *changesTicket `json:"c,omitempty"`
 	Follow  *followTicket  `json:"w,omitempty"`
 	Expires int64          `json:"e"` // unix milliseconds
+	// User is the authenticated user the ticket was planned for, "" for
+	// none; only that user may redeem it.
+	User string `json:"u,omitempty"`
 }
 
 // scanTicket is one endpoint of a native scan.
@@ -146,6 +149,9 @@ type handleBody struct {
 	Schema  string `json:"s"`
 	Params  []byte `json:"a,omitempty"` // Arrow IPC stream of the parameter rows
 	Expires int64  `json:"e"`
+	// User is the authenticated user that prepared the statement, "" for
+	// none; only that user may use the handle.
+	User string `json:"u,omitempty"`
 }
 
 func encodeTable(t *catalog.Table) tableTicket {

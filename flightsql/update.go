@@ -83,6 +83,9 @@ func (s *Server) runStatement(ctx context.Context, st sqlparse.Statement, params
 }
 
 func (s *Server) createSchema(ctx context.Context, x *sqlparse.CreateSchema, _ updateEnv) (int64, error) {
+	if err := s.requireAdmin(ctx, "create schemas"); err != nil {
+		return 0, err
+	}
 	_, err := s.cfg.Catalog.CreateNamespace(ctx, x.Name, nil)
 	if x.IfNotExists && errors.Is(err, catalog.ErrAlreadyExists) {
 		err = nil
@@ -103,6 +106,9 @@ func (s *Server) dropTable(ctx context.Context, x *sqlparse.DropTable, env updat
 	if err != nil {
 		return 0, err
 	}
+	if err := s.requireTable(ctx, catalog.PrivDrop, ns, name); err != nil {
+		return 0, err
+	}
 	_, err = s.cfg.Catalog.DropTable(ctx, ns, name)
 	if x.IfExists && errors.Is(err, catalog.ErrNotFound) {
 		err = nil
@@ -111,6 +117,9 @@ func (s *Server) dropTable(ctx context.Context, x *sqlparse.DropTable, env updat
 }
 
 func (s *Server) dropSchema(ctx context.Context, x *sqlparse.DropSchema, _ updateEnv) (int64, error) {
+	if err := s.requireSchema(ctx, catalog.PrivDrop, x.Name); err != nil {
+		return 0, err
+	}
 	if x.Cascade {
 		tables, err := s.cfg.Catalog.ListTables(ctx, x.Name)
 		if err != nil && !(x.IfExists && errors.Is(err, catalog.ErrNotFound)) {
@@ -199,6 +208,9 @@ func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, env u
 	if err != nil {
 		return 0, err
 	}
+	if err := s.requireSchema(ctx, catalog.PrivCreate, ns); err != nil {
+		return 0, err
+	}
 	spec := catalog.TableSpec{Namespace: ns, Name: name, PrimaryKey: x.PrimaryKey, PartitionBy: x.PartitionBy}
 	if err := tableOptions(&spec, x.Options); err != nil {
 		return 0, err
@@ -239,9 +251,12 @@ func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, env u
 }
 
 // loadTarget loads the table a DML statement writes.
-func (s *Server) loadTarget(ctx context.Context, n sqlparse.TableName, schema string) (*catalog.Table, error) {
+func (s *Server) loadTarget(ctx context.Context, n sqlparse.TableName, schema string, priv catalog.Privilege) (*catalog.Table, error) {
 	ns, name, err := s.qualify(n, schema)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.requireTable(ctx, priv, ns, name); err != nil {
 		return nil, err
 	}
 	if _, _, _, meta := metaTable(name); meta {
@@ -252,7 +267,7 @@ func (s *Server) loadTarget(ctx context.Context, n sqlparse.TableName, schema st
 
 func (s *Server) insert(ctx context.Context, x *sqlparse.Insert, env updateEnv) (int64, error) {
 	schema, params := env.schema, env.params
-	tbl, err := s.loadTarget(ctx, x.Table, schema)
+	tbl, err := s.loadTarget(ctx, x.Table, schema, catalog.PrivInsert)
 	if err != nil {
 		return 0, err
 	}
@@ -512,7 +527,7 @@ func whereFilter(verb string, where sqlparse.Expr, sch *arrow.Schema, sets param
 
 func (s *Server) deleteWhere(ctx context.Context, x *sqlparse.Delete, env updateEnv) (int64, error) {
 	schema, params := env.schema, env.params
-	tbl, err := s.loadTarget(ctx, x.Table, schema)
+	tbl, err := s.loadTarget(ctx, x.Table, schema, catalog.PrivDelete)
 	if err != nil {
 		return 0, err
 	}
@@ -529,7 +544,7 @@ func (s *Server) deleteWhere(ctx context.Context, x *sqlparse.Delete, env update
 // into one.
 func (s *Server) update(ctx context.Context, x *sqlparse.Update, env updateEnv) (int64, error) {
 	schema, params := env.schema, env.params
-	tbl, err := s.loadTarget(ctx, x.Table, schema)
+	tbl, err := s.loadTarget(ctx, x.Table, schema, catalog.PrivUpdate)
 	if err != nil {
 		return 0, err
 	}

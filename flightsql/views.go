@@ -54,6 +54,16 @@ func (s *Server) createView(ctx context.Context, x *sqlparse.CreateView, env upd
 	if err != nil {
 		return 0, err
 	}
+	if err := s.requireSchema(ctx, catalog.PrivCreate, ns); err != nil {
+		return 0, err
+	}
+	if x.OrReplace {
+		if _, err := s.cfg.Catalog.LoadView(ctx, ns, name); err == nil {
+			if err := s.requireTable(ctx, catalog.PrivDrop, ns, name); err != nil {
+				return 0, err
+			}
+		}
+	}
 	if x.Query.Params > 0 {
 		return 0, invalidf("a view's query cannot have parameters")
 	}
@@ -74,6 +84,9 @@ func (s *Server) createView(ctx context.Context, x *sqlparse.CreateView, env upd
 func (s *Server) dropView(ctx context.Context, x *sqlparse.DropView, env updateEnv) (int64, error) {
 	ns, name, err := s.qualify(x.View, env.schema)
 	if err != nil {
+		return 0, err
+	}
+	if err := s.requireTable(ctx, catalog.PrivDrop, ns, name); err != nil {
 		return 0, err
 	}
 	err = s.cfg.Catalog.DropView(ctx, ns, name)

@@ -176,13 +176,18 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	fcfg.Registerer = reg
 	fcfg.Version = versionString()
 	fcfg.Location = endpointLocation(cfg)
+	cfgUsers, err := configUsers(cfg)
+	if err != nil {
+		return err
+	}
+	fcfg.Admins = auth.Names(cfgUsers)
 	srv, err := flightsql.New(fcfg)
 	if err != nil {
 		return fmt.Errorf("flight sql service: %w", err)
 	}
 	cl.add("flight sql service", srv.Close)
 
-	authn, err := newAuthenticator(cfg, secret, lg, reg)
+	authn, err := newAuthenticator(cfg, secret, lg, reg, cfgUsers, srv.UserStore())
 	if err != nil {
 		return err
 	}
@@ -331,22 +336,29 @@ func openEtcd(ctx context.Context, cfg serveConfig, env runEnv, lg *slog.Logger,
 	return cli, nil
 }
 
+// configUsers returns the users of the configuration (the users file or
+// the single user), nil for none.
+func configUsers(cfg serveConfig) (auth.UserStore, error) {
+	switch {
+	case cfg.UsersFile != "":
+		return auth.LoadUsersFile(cfg.UsersFile)
+	case cfg.User != "":
+		return auth.SingleUser(cfg.User, cfg.Password), nil
+	}
+	return nil, nil
+}
+
 // newAuthenticator builds the authenticator the configuration asks for.
-func newAuthenticator(cfg serveConfig, secret []byte, lg *slog.Logger, reg prometheus.Registerer) (*auth.Authenticator, error) {
+// With users configured, the users created by SQL (sqlUsers) log in too;
+// without, authentication is off.
+func newAuthenticator(cfg serveConfig, secret []byte, lg *slog.Logger, reg prometheus.Registerer, cfgUsers, sqlUsers auth.UserStore) (*auth.Authenticator, error) {
 	acfg := auth.DefaultConfig()
 	acfg.Secret = secret
 	acfg.TokenTTL = cfg.TokenTTL
 	acfg.Logger = lg.With("component", "auth")
 	acfg.Registerer = reg
-	switch {
-	case cfg.UsersFile != "":
-		users, err := auth.LoadUsersFile(cfg.UsersFile)
-		if err != nil {
-			return nil, err
-		}
-		acfg.Users = users
-	case cfg.User != "":
-		acfg.Users = auth.SingleUser(cfg.User, cfg.Password)
+	if cfgUsers != nil {
+		acfg.Users = auth.Chain(cfgUsers, sqlUsers)
 	}
 	return auth.New(acfg)
 }

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
@@ -23,11 +25,54 @@ type UserStore interface {
 // SingleUser returns a UserStore that knows one user. The comparison runs in
 // constant time.
 func SingleUser(user, password string) UserStore {
-	return &singleUser{user: sha256.Sum256([]byte(user)), password: sha256.Sum256([]byte(password))}
+	return &singleUser{name: user, user: sha256.Sum256([]byte(user)), password: sha256.Sum256([]byte(password))}
 }
 
 type singleUser struct {
+	name           string
 	user, password [sha256.Size]byte
+}
+
+// Names returns the user names a store of the configuration (SingleUser,
+// a users file, or a Chain of them) knows, sorted; nil for other stores.
+func Names(s UserStore) []string {
+	switch s := s.(type) {
+	case *singleUser:
+		return []string{s.name}
+	case *fileUsers:
+		return slices.Sorted(maps.Keys(s.hashes))
+	case chain:
+		var out []string
+		for _, c := range s {
+			out = append(out, Names(c)...)
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	return nil
+}
+
+// Chain returns a UserStore that accepts what any of stores accepts, asking
+// them in order. Nil stores are skipped.
+func Chain(stores ...UserStore) UserStore {
+	var c chain
+	for _, s := range stores {
+		if s != nil {
+			c = append(c, s)
+		}
+	}
+	return c
+}
+
+type chain []UserStore
+
+func (c chain) Verify(user, password string) bool {
+	for _, s := range c {
+		if s.Verify(user, password) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *singleUser) Verify(user, password string) bool {

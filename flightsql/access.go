@@ -1,0 +1,159 @@
+package flightsql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
+	"github.com/lakesoul-io/lakesoul-flight/flightsql/auth"
+)
+
+// Access control. A call whose context carries an authenticated user is
+// checked against the grants stored in the catalog; a call without one
+// (authentication off) is not checked at all.
+//
+// The users of the server's own configuration (Config.Admins: the users
+// file, or the single --user) and the SQL users holding the admin role may
+// do everything. Any other user must be a user created by SQL, and holds
+// the privileges granted to it and to its roles. The access data is read
+// once per check with a keys-only etcd read of its revision, so a change
+// applies to the next call on every replica.
+
+// ErrPermission is a call the user is not allowed to make.
+var ErrPermission = errors.New("permission denied")
+
+// access is the access check of one call; nil means no checks.
+type access struct {
+	user  string
+	admin bool
+	data  *catalog.Access
+}
+
+// accessOf returns the access check of ctx's user, nil when the call is not
+// authenticated.
+func (s *Server) accessOf(ctx context.Context) (*access, error) {
+	user, ok := auth.UserFromContext(ctx)
+	if !ok {
+		return nil, nil
+	}
+	data, err := s.cfg.Catalog.Access(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := &access{user: user, data: data, admin: s.isConfigAdmin(user) || data.IsAdmin(user)}
+	if !a.admin {
+		if _, ok := data.Users[user]; !ok {
+			return nil, fmt.Errorf("%w: user %s does not exist", ErrPermission, user)
+		}
+	}
+	return a, nil
+}
+
+func (s *Server) isConfigAdmin(user string) bool { return slices.Contains(s.cfg.Admins, user) }
+
+// allowed reports whether the user holds priv on ns.table (table empty:
+// on the schema).
+func (a *access) allowed(priv catalog.Privilege, ns, table string) bool {
+	return a == nil || a.admin || a.data.Allowed(a.user, priv, ns, table)
+}
+
+// visible reports whether the user holds any privilege on ns.table (table
+// empty: on schema ns or on anything in it).
+func (a *access) visible(ns, table string) bool {
+	return a == nil || a.admin || a.data.Visible(a.user, ns, table)
+}
+
+func (a *access) denied(priv catalog.Privilege, obj catalog.Object) error {
+	return fmt.Errorf("%w: user %s lacks %s on %s", ErrPermission, a.user, priv, obj)
+}
+
+// requireTable checks priv on table (or view) ns.name.
+func (s *Server) requireTable(ctx context.Context, priv catalog.Privilege, ns, name string) error {
+	a, err := s.accessOf(ctx)
+	if err != nil {
+		return err
+	}
+	if !a.allowed(priv, ns, name) {
+		return a.denied(priv, catalog.Object{Namespace: ns, Table: name})
+	}
+	return nil
+}
+
+// requireSchema checks priv on schema ns itself.
+func (s *Server) requireSchema(ctx context.Context, priv catalog.Privilege, ns string) error {
+	a, err := s.accessOf(ctx)
+	if err != nil {
+		return err
+	}
+	if !a.allowed(priv, ns, "") {
+		return a.denied(priv, catalog.Object{Namespace: ns})
+	}
+	return nil
+}
+
+// requireAdmin checks that the user holds the admin role; what says what
+// it wanted to do.
+func (s *Server) requireAdmin(ctx context.Context, what string) error {
+	a, err := s.accessOf(ctx)
+	if err != nil || a == nil || a.admin {
+		return err
+	}
+	return fmt.Errorf("%w: user %s may not %s: it needs the %s role", ErrPermission, a.user, what, catalog.AdminRole)
+}
+
+// requireVisible checks that the user may see table or view ns.name; an
+// invisible object is reported as missing, as if it did not exist.
+func (s *Server) requireVisible(ctx context.Context, ns, name string) error {
+	a, err := s.accessOf(ctx)
+	if err != nil {
+		return err
+	}
+	if !a.visible(ns, name) {
+		return fmt.Errorf("%w: user %s lacks any privilege on %s", ErrPermission, a.user, catalog.Object{Namespace: ns, Table: name})
+	}
+	return nil
+}
+
+// listNamespaces lists the namespaces the user may see.
+func (s *Server) listNamespaces(ctx context.Context) ([]catalog.Namespace, error) {
+	nss, err := s.cfg.Catalog.ListNamespaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.accessOf(ctx)
+	if err != nil || a == nil {
+		return nss, err
+	}
+	return slices.DeleteFunc(nss, func(ns catalog.Namespace) bool { return !a.visible(ns.Name, "") }), nil
+}
+
+// UserStore returns the users created by SQL as an auth.UserStore, to be
+// chained after the users of the server's configuration.
+func (s *Server) UserStore() auth.UserStore { return sqlUsers{s} }
+
+type sqlUsers struct{ s *Server }
+
+// dummyHash is compared against for unknown users, so that a missing user
+// costs about as much as a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("lakesoul-flight: no such user"), bcrypt.MinCost)
+
+func (u sqlUsers) Verify(user, password string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	data, err := u.s.cfg.Catalog.Access(ctx)
+	if err != nil {
+		u.s.cfg.Logger.Warn("reading users", "error", err)
+		return false
+	}
+	rec, ok := data.Users[user]
+	if !ok {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return false
+	}
+	return bcrypt.CompareHashAndPassword([]byte(rec.Hash), []byte(password)) == nil
+}
