@@ -14,7 +14,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql/driver"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/goleak"
+	"golang.org/x/crypto/bcrypt"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -49,7 +51,16 @@ type serverOpts struct {
 	auth    *auth.Authenticator
 	tls     credentials.TransportCredentials
 	cfg     func(*lsflight.Config)
+	// etcd, when set, is the etcd the server's catalog uses instead of a
+	// new embedded one (servers sharing a catalog).
+	etcd *clientv3.Client
+	// access turns authentication on with the configured admin accessRoot
+	// and the users created by SQL.
+	access bool
 }
+
+// The configured admin of servers started with serverOpts.access.
+const accessRoot, accessRootPassword = "root", "rootpw"
 
 func startServer(t testing.TB, o serverOpts) *server {
 	t.Helper()
@@ -63,7 +74,10 @@ func startServer(t testing.TB, o serverOpts) *server {
 		st = l
 	}
 	ccfg := catalog.DefaultConfig()
-	ccfg.Client = etcdtest.Start(t)
+	ccfg.Client = o.etcd
+	if ccfg.Client == nil {
+		ccfg.Client = etcdtest.Start(t)
+	}
 	ccfg.Manifests = txn.ManifestStore(st)
 	cat, err := catalog.New(ctx, ccfg)
 	if err != nil {
@@ -77,12 +91,23 @@ func startServer(t testing.TB, o serverOpts) *server {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	cfg := lsflight.Config{Catalog: cat, Storage: st, Writer: w, Allocator: mem,
 		Logger: slog.New(slog.DiscardHandler), Secret: []byte("0123456789abcdef0123456789abcdef")}
+	if o.access {
+		cfg.Admins = []string{accessRoot}
+		cfg.PasswordCost = bcrypt.MinCost
+	}
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}
 	srv, err := lsflight.New(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.access {
+		o.auth, err = auth.New(auth.Config{Secret: cfg.Secret, CacheTTL: -1,
+			Users: auth.Chain(auth.SingleUser(accessRoot, accessRootPassword), srv.UserStore())})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	var opts []grpc.ServerOption
 	if o.tls != nil {
