@@ -119,6 +119,51 @@ func (s *Server) requireVisible(ctx context.Context, ns, name string) error {
 	return nil
 }
 
+// recheckTicket checks again, when a ticket is redeemed, that its user may
+// still read the tables it reads: a REVOKE applies to tickets issued before
+// it too.
+func (s *Server) recheckTicket(ctx context.Context, b *ticketBody) error {
+	a, err := s.accessOf(ctx)
+	if err != nil || a == nil || a.admin {
+		return err
+	}
+	check := func(ns, name string) error {
+		if !a.allowed(catalog.PrivSelect, ns, name) {
+			return a.denied(catalog.PrivSelect, catalog.Object{Namespace: ns, Table: name})
+		}
+		return nil
+	}
+	switch {
+	case b.Scan != nil:
+		return check(b.Scan.Table.Namespace, b.Scan.Table.Name)
+	case b.Changes != nil:
+		return check(b.Changes.Table.Namespace, b.Changes.Table.Name)
+	case b.Follow != nil:
+		return check(b.Follow.Table.Namespace, b.Follow.Table.Name)
+	case b.Duck != nil:
+		seen := map[string]bool{}
+		for _, run := range b.Duck.Runs {
+			for _, rd := range run.Reads {
+				if rd.ID == "" || seen[rd.ID] {
+					continue
+				}
+				seen[rd.ID] = true
+				t, err := s.cfg.Catalog.LoadTableByID(ctx, rd.ID)
+				if errors.Is(err, catalog.ErrNotFound) {
+					continue // dropped since: the read reports it
+				}
+				if err != nil {
+					return err
+				}
+				if err := check(t.Namespace, t.Name); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // listNamespaces lists the namespaces the user may see.
 func (s *Server) listNamespaces(ctx context.Context) ([]catalog.Namespace, error) {
 	nss, err := s.cfg.Catalog.ListNamespaces(ctx)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"google.golang.org/grpc/codes"
 
@@ -215,8 +216,27 @@ func TestAccessControl(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Revoked: refused again, also for a statement prepared before.
+	// Revoked: refused again, also for a statement prepared before and
+	// for tickets planned before.
+	scan, err := c.Execute(bob, "SELECT * FROM sales.orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agg, err := c.Execute(bob, "SELECT count(*) FROM sales.orders")
+	if err != nil {
+		t.Fatal(err)
+	}
 	execAs(t, root, c, "REVOKE SELECT ON sales.orders FROM analyst")
+	for _, info := range []*flight.FlightInfo{scan, agg} {
+		r, err := c.DoGet(bob, info.Endpoint[0].Ticket)
+		if err == nil {
+			for r.Next() {
+			}
+			err = r.Err()
+			r.Release()
+		}
+		wantCode(t, err, codes.PermissionDenied, "user bob lacks SELECT on table sales.orders")
+	}
 	denied(bob, "SELECT * FROM sales.orders", "user bob lacks SELECT on table sales.orders")
 	_, err = ps.Execute(bob)
 	wantCode(t, err, codes.PermissionDenied, "user bob lacks SELECT on table sales.orders")

@@ -288,6 +288,9 @@ func (s *Server) DoGetStatement(ctx context.Context, tk flightsql.StatementQuery
 	if b.User != userOf(ctx) {
 		return nil, nil, toStatus(fmt.Errorf("%w: the ticket was issued to another user", ErrTicket))
 	}
+	if err := s.recheckTicket(ctx, &b); err != nil {
+		return nil, nil, toStatus(err)
+	}
 	if b.Kind == ticketFollow && b.Follow != nil {
 		sch, ch, err := s.follow(ctx, b.Follow)
 		return sch, ch, toStatus(err)
