@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	lsflight "github.com/lakesoul-io/lakesoul-flight/flightsql"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/auth"
 )
 
@@ -28,7 +29,8 @@ func TestAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := startServer(t, serverOpts{auth: a})
+	// alice is a user of the configuration, so she may do everything.
+	s := startServer(t, serverOpts{auth: a, cfg: func(c *lsflight.Config) { c.Admins = []string{"alice"} }})
 	c := s.client(t)
 	ctx := context.Background()
 

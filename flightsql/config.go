@@ -70,7 +70,9 @@ type Config struct {
 	// Admins are the users of the server's own configuration (the users
 	// file, or the single user of the flags). They hold the admin role:
 	// every privilege, and managing users, roles and grants. Other users
-	// are created by SQL and hold what is granted to them.
+	// are created by SQL and hold what is granted to them. With
+	// authentication on and no admin here, only SQL users granted the
+	// admin role can manage anything.
 	Admins []string
 	// PasswordCost is the bcrypt cost of the password hashes CREATE USER
 	// and ALTER USER store; default bcrypt.DefaultCost.
