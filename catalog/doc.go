@@ -7,7 +7,9 @@
 // A snapshot is the set of live data files at one version, resolved from the
 // newest checkpoint at or below it plus the commits after it. It also
 // stores views: named queries, kept as written and expanded by the SQL
-// layer where they are read.
+// layer where they are read, and the access control data (users with
+// bcrypt password hashes, roles, role memberships and grants), which the
+// SQL layer checks.
 //
 // Old versions can be expired (ExpireVersions): the history then starts
 // at the table's oldest version, and reading below it fails with an error
@@ -39,6 +41,8 @@
 //
 //	ns/<namespace>                 Namespace as JSON
 //	tname/<namespace>/<table>      the table's id (16 hex digits)
+//	access                         Access as JSON: users, roles, grants; every
+//	                               change compares and swaps the whole key
 //	view/<namespace>/<view>        View as JSON: the query as written, the
 //	                               optional column names, created and
 //	                               updated times

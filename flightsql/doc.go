@@ -25,6 +25,18 @@
 // return rows (SELECT-like queries, EXPLAIN, SHOW, DESCRIBE) and those that
 // change something (DDL, DML, TRUNCATE, views, USE). CALL is in both.
 //
+// # Access control
+//
+// access.go checks the privileges of authenticated calls against the
+// catalog's grants (access_sql.go runs the statements that manage them).
+// Every table reference a query resolves needs SELECT (the resolver checks
+// it, so views and DuckDB queries are covered table by table); DML, DDL,
+// ingest and CALL check the privilege they need before they change
+// anything; listings show only what the user holds a privilege on. Tickets
+// and prepared statement handles carry their user and are refused to any
+// other; a ticket's tables are checked again when it is redeemed. Calls
+// without an authenticated user are not checked.
+//
 // # Procedures
 //
 // CALL sys.<name>(...) runs a table maintenance job (procedures.go
