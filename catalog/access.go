@@ -461,3 +461,31 @@ func (c *Catalog) UpdateAccess(ctx context.Context, fn func(*Access) error) erro
 func (a *Access) UserNames() []string {
 	return slices.Sorted(maps.Keys(a.Users))
 }
+
+// matches reports whether a grant on o is covered by obj: o itself, or
+// anything in schema obj.
+func (obj Object) covers(o Object) bool {
+	return o.Namespace == obj.Namespace && (obj.Table == "" || o.Table == obj.Table)
+}
+
+// HasGrantsOn reports whether any grant is on obj (for a schema: on it or
+// anything in it).
+func (a *Access) HasGrantsOn(obj Object) bool {
+	return slices.ContainsFunc(a.Grants, func(g Grant) bool { return obj.covers(g.Object) })
+}
+
+// ForgetObject removes the grants on obj, a dropped table, view or schema
+// (for a schema, also those on everything in it).
+func (a *Access) ForgetObject(obj Object) {
+	a.Grants = slices.DeleteFunc(a.Grants, func(g Grant) bool { return obj.covers(g.Object) })
+}
+
+// MoveObject moves the grants on table from to the table's new name to.
+func (a *Access) MoveObject(from, to Object) {
+	a.ForgetObject(to)
+	for i := range a.Grants {
+		if a.Grants[i].Object == from {
+			a.Grants[i].Object = to
+		}
+	}
+}

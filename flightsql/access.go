@@ -164,6 +164,30 @@ func (s *Server) recheckTicket(ctx context.Context, b *ticketBody) error {
 	return nil
 }
 
+// followObject keeps grants in step with a table, view or schema that was
+// dropped (to is nil) or renamed: a later object of the old name does not
+// inherit them. The object's change is already done, so a failure here is
+// logged, not returned.
+func (s *Server) followObject(ctx context.Context, from catalog.Object, to *catalog.Object) {
+	data, err := s.cfg.Catalog.Access(ctx)
+	if err == nil && !data.HasGrantsOn(from) {
+		return
+	}
+	if err == nil {
+		err = s.cfg.Catalog.UpdateAccess(ctx, func(a *catalog.Access) error {
+			if to != nil {
+				a.MoveObject(from, *to)
+			} else {
+				a.ForgetObject(from)
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		s.cfg.Logger.Warn("updating the grants of a dropped or renamed object", "object", from.String(), "error", err)
+	}
+}
+
 // listNamespaces lists the namespaces the user may see.
 func (s *Server) listNamespaces(ctx context.Context) ([]catalog.Namespace, error) {
 	nss, err := s.cfg.Catalog.ListNamespaces(ctx)

@@ -320,6 +320,17 @@ func TestAccessControl(t *testing.T) {
 	execAs(t, root, c, "DROP USER bob")
 	denied(bob, "SELECT * FROM sales.later", "user bob does not exist")
 
+	// Grants follow a renamed table and go with a dropped one.
+	execAs(t, root, c, "GRANT SELECT ON sales.orders TO alice")
+	execAs(t, root, c, "ALTER TABLE sales.orders RENAME TO sales.orders2")
+	if _, err := queryAs(t, alice, c, "SELECT * FROM sales.orders2"); err != nil {
+		t.Fatal(err)
+	}
+	execAs(t, root, c, "REVOKE SELECT ON SCHEMA sales FROM alice")
+	execAs(t, root, c, "DROP TABLE sales.orders2")
+	execAs(t, root, c, "CREATE TABLE sales.orders2 (a BIGINT)")
+	denied(alice, "SELECT * FROM sales.orders2", "user alice lacks SELECT on table sales.orders2")
+
 	// The admin role makes a SQL user an admin.
 	execAs(t, root, c, "GRANT admin TO alice")
 	execAs(t, alice, c, "CREATE USER dave PASSWORD 'd'")

@@ -40,8 +40,11 @@ func (s *Server) alterTable(ctx context.Context, x *sqlparse.AlterTable, env upd
 				return 0, err
 			}
 		}
-		_, err = s.cfg.Catalog.RenameTable(ctx, tbl.Namespace, tbl.Name, newNS, newName)
-		return 0, err
+		if _, err = s.cfg.Catalog.RenameTable(ctx, tbl.Namespace, tbl.Name, newNS, newName); err != nil {
+			return 0, err
+		}
+		s.followObject(ctx, catalog.Object{Namespace: tbl.Namespace, Table: tbl.Name}, &catalog.Object{Namespace: newNS, Table: newName})
+		return 0, nil
 	case x.SetProperties != nil:
 		props := maps.Clone(tbl.Properties)
 		if props == nil {

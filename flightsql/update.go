@@ -110,6 +110,9 @@ func (s *Server) dropTable(ctx context.Context, x *sqlparse.DropTable, env updat
 		return 0, err
 	}
 	_, err = s.cfg.Catalog.DropTable(ctx, ns, name)
+	if err == nil {
+		s.followObject(ctx, catalog.Object{Namespace: ns, Table: name}, nil)
+	}
 	if x.IfExists && errors.Is(err, catalog.ErrNotFound) {
 		err = nil
 	}
@@ -141,6 +144,9 @@ func (s *Server) dropSchema(ctx context.Context, x *sqlparse.DropSchema, _ updat
 		}
 	}
 	err := s.cfg.Catalog.DropNamespace(ctx, x.Name)
+	if err == nil {
+		s.followObject(ctx, catalog.Object{Namespace: x.Name}, nil)
+	}
 	if x.IfExists && errors.Is(err, catalog.ErrNotFound) {
 		err = nil
 	}

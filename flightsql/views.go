@@ -90,6 +90,9 @@ func (s *Server) dropView(ctx context.Context, x *sqlparse.DropView, env updateE
 		return 0, err
 	}
 	err = s.cfg.Catalog.DropView(ctx, ns, name)
+	if err == nil {
+		s.followObject(ctx, catalog.Object{Namespace: ns, Table: name}, nil)
+	}
 	if x.IfExists && errors.Is(err, catalog.ErrNotFound) {
 		err = nil
 	}
