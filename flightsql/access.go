@@ -188,6 +188,20 @@ func (s *Server) followObject(ctx context.Context, from catalog.Object, to *cata
 	}
 }
 
+// grantOwner gives the user that created table or view ns.name every
+// privilege on it, so that CREATE on a schema is enough to work with what
+// one creates there. Admins need no grant.
+func (s *Server) grantOwner(ctx context.Context, ns, name string) error {
+	a, err := s.accessOf(ctx)
+	if err != nil || a == nil || a.admin {
+		return err
+	}
+	privs := slices.DeleteFunc(slices.Clone(catalog.AllPrivileges), func(p catalog.Privilege) bool { return p == catalog.PrivCreate })
+	return s.cfg.Catalog.UpdateAccess(ctx, func(d *catalog.Access) error {
+		return d.Grant(a.user, catalog.Object{Namespace: ns, Table: name}, privs)
+	})
+}
+
 // listNamespaces lists the namespaces the user may see.
 func (s *Server) listNamespaces(ctx context.Context) ([]catalog.Namespace, error) {
 	nss, err := s.cfg.Catalog.ListNamespaces(ctx)

@@ -251,8 +251,17 @@ func TestAccessControl(t *testing.T) {
 		t.Fatal(err)
 	}
 	execAs(t, bob, c, "CREATE TABLE sales.mine (a BIGINT)")
-	denied(bob, "INSERT INTO sales.mine VALUES (1)", "user bob lacks INSERT on table sales.mine")
-	if rows, err := queryAs(t, bob, c, "SHOW GRANTS"); err != nil || len(rows) != 3 {
+	denied(bob, "INSERT INTO sales.later VALUES (1)", "user bob lacks INSERT on table sales.later")
+	// The creator of a table holds every privilege on it.
+	execAs(t, bob, c, "INSERT INTO sales.mine VALUES (1)")
+	execAs(t, bob, c, "DROP TABLE sales.mine")
+	execAs(t, bob, c, "CREATE TABLE sales.mine AS SELECT * FROM sales.later")
+	execAs(t, bob, c, "CREATE VIEW sales.mv AS SELECT * FROM sales.mine")
+	if _, err := queryAs(t, bob, c, "SELECT * FROM sales.mv"); err != nil {
+		t.Fatal(err)
+	}
+	denied(bob, "CREATE TABLE hr.x AS SELECT * FROM sales.later", "user bob lacks CREATE on schema hr")
+	if rows, err := queryAs(t, bob, c, "SHOW GRANTS"); err != nil || len(rows) != 3+6+6 {
 		t.Fatalf("SHOW GRANTS: %v %v", rows, err)
 	}
 

@@ -104,6 +104,9 @@ func (s *Server) ingest(ctx context.Context, cmd flightsql.StatementIngest, r fl
 		if tbl, err = s.cfg.Catalog.CreateTable(ctx, spec); err != nil {
 			return 0, err
 		}
+		if err := s.grantOwner(ctx, ns, name); err != nil {
+			return 0, err
+		}
 	} else if err := checkIngestSchema(tbl, inSchema); err != nil {
 		if ifExists != flightsql.TableDefinitionOptionsTableExistsOptionAppend {
 			return 0, err

@@ -235,11 +235,16 @@ func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, env u
 			}
 			return 0, err
 		}
+		if err := s.grantOwner(ctx, ns, name); err != nil {
+			return 0, err
+		}
 		if len(recs) == 0 {
 			return 0, nil
 		}
 		if _, err := s.cfg.Writer.Write(ctx, tbl, recs...); err != nil {
-			_, _ = s.cfg.Catalog.DropTable(ctx, ns, name)
+			if _, derr := s.cfg.Catalog.DropTable(ctx, ns, name); derr == nil {
+				s.followObject(ctx, catalog.Object{Namespace: ns, Table: name}, nil)
+			}
 			return 0, err
 		}
 		return arrowconv.CountRows(recs), nil
@@ -251,9 +256,12 @@ func (s *Server) createTable(ctx context.Context, x *sqlparse.CreateTable, env u
 	spec.Schema = arrow.NewSchema(fields, nil)
 	_, err = s.cfg.Catalog.CreateTable(ctx, spec)
 	if x.IfNotExists && errors.Is(err, catalog.ErrAlreadyExists) {
-		err = nil
+		return 0, nil
 	}
-	return 0, err
+	if err != nil {
+		return 0, err
+	}
+	return 0, s.grantOwner(ctx, ns, name)
 }
 
 // loadTarget loads the table a DML statement writes.

@@ -76,9 +76,12 @@ func (s *Server) createView(ctx context.Context, x *sqlparse.CreateView, env upd
 	}
 	_, err = s.cfg.Catalog.CreateView(ctx, catalog.View{Namespace: ns, Name: name, SQL: x.Query.Text, Columns: x.Columns}, x.OrReplace)
 	if x.IfNotExists && errors.Is(err, catalog.ErrAlreadyExists) {
-		err = nil
+		return 0, nil
 	}
-	return 0, err
+	if err != nil {
+		return 0, err
+	}
+	return 0, s.grantOwner(ctx, ns, name)
 }
 
 func (s *Server) dropView(ctx context.Context, x *sqlparse.DropView, env updateEnv) (int64, error) {
