@@ -118,6 +118,7 @@ func TestAccessControl(t *testing.T) {
 		execAs(t, root, c, q)
 	}
 	bob := login(t, c, "bob", "bobpw")
+	sales := "sales"
 	_, err := c.Client.AuthenticateBasicToken(context.Background(), "bob", "wrong")
 	wantCode(t, err, codes.Unauthenticated, "")
 
@@ -175,6 +176,23 @@ func TestAccessControl(t *testing.T) {
 		return err
 	}
 	wantCode(t, ingest(bob), codes.PermissionDenied, "user bob lacks INSERT on table sales.orders")
+	o := ingestOpts("fresh", flightsql.TableDefinitionOptionsTableNotExistOptionCreate, flightsql.TableDefinitionOptionsTableExistsOptionFail, nil)
+	_, err = c.ExecuteIngest(bob, ingestBatch(t, sch, []int64{7}, []string{"g"}), o)
+	wantCode(t, err, codes.PermissionDenied, "user bob lacks CREATE on schema default")
+	pk, err := c.GetPrimaryKeys(bob, flightsql.TableRef{DBSchema: &sales, Table: "orders"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.DoGet(bob, pk.Endpoint[0].Ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.Next() {
+		if n := r.RecordBatch().NumRows(); n != 0 {
+			t.Fatalf("bob sees %d key columns of sales.orders", n)
+		}
+	}
+	r.Release()
 
 	// Grants through a role apply to the next call.
 	execAs(t, root, c, "GRANT SELECT ON TABLE sales.orders TO analyst")
@@ -273,7 +291,7 @@ func TestAccessControl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.DoGet(bob, info.Endpoint[0].Ticket)
+	r, err = c.DoGet(bob, info.Endpoint[0].Ticket)
 	if err == nil {
 		for r.Next() {
 		}

@@ -138,3 +138,37 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("New accepted a short secret")
 	}
 }
+
+// mapStore is a UserStore of plain passwords.
+type mapStore map[string]string
+
+func (m mapStore) Verify(user, password string) bool { p, ok := m[user]; return ok && p == password }
+
+func TestChainAndNames(t *testing.T) {
+	file, err := auth.ParseUsers(strings.NewReader("zed:"+bcryptHash(t, "z")+"\nann:"+bcryptHash(t, "a")+"\n"), "users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	single := auth.SingleUser("root", "r")
+	c := auth.Chain(file, nil, mapStore{"bob": "b"})
+	for _, tc := range []struct {
+		user, pw string
+		want     bool
+	}{{"zed", "z", true}, {"ann", "a", true}, {"bob", "b", true}, {"bob", "z", false}, {"nobody", "x", false}} {
+		if got := c.Verify(tc.user, tc.pw); got != tc.want {
+			t.Errorf("Verify(%s, %s) = %v", tc.user, tc.pw, got)
+		}
+	}
+	if got := fmt.Sprint(auth.Names(file)); got != "[ann zed]" {
+		t.Errorf("Names(file) = %s", got)
+	}
+	if got := fmt.Sprint(auth.Names(single)); got != "[root]" {
+		t.Errorf("Names(single) = %s", got)
+	}
+	if got := fmt.Sprint(auth.Names(auth.Chain(single, file, mapStore{}))); got != "[ann root zed]" {
+		t.Errorf("Names(chain) = %s", got)
+	}
+	if auth.Names(mapStore{}) != nil || auth.Names(nil) != nil {
+		t.Error("Names of a store that is not of the configuration")
+	}
+}
