@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/lsio"
@@ -48,6 +50,10 @@ type Config struct {
 	// error wraps it. Table maintenance uses it to hold writers back while a
 	// bucket has more sorted runs than reads should merge.
 	Throttle func(ctx context.Context, tbl *catalog.Table, touched []BucketRef) error
+	// Registerer, when set, registers the commit metrics (latency,
+	// attempts, conflicts by kind, group commit sizes). Two Writers need
+	// two Registerers (prometheus.WrapRegistererWith).
+	Registerer prometheus.Registerer
 }
 
 // BucketRef names one (partition, bucket) of a table.
@@ -93,7 +99,12 @@ func (c Config) Validate() error {
 // Writer writes to the tables of one catalog and warehouse. It is safe for
 // concurrent use.
 type Writer struct {
-	cfg Config
+	cfg     Config
+	metrics *metrics
+	// mu guards queues: the commits of each table waiting in this Writer
+	// (see commitQueue).
+	mu     sync.Mutex
+	queues map[string]*commitQueue
 	// beforeCommit, when set by tests, runs after the files of a write are
 	// stored and before the commit.
 	beforeCommit func()
@@ -129,7 +140,11 @@ func New(cfg Config) (*Writer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Writer{cfg: cfg}, nil
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("txn: register metrics: %w", err)
+	}
+	return &Writer{cfg: cfg, metrics: m}, nil
 }
 
 // ManifestStore adapts a Storage to the catalog's ManifestStore, so large
