@@ -65,6 +65,10 @@ func (c *Catalog) CommitBatch(ctx context.Context, tableID string, cms []Commit)
 	out := make([]*Commit, len(cms))
 	snaps := make([]*Snapshot, len(cms))
 	prevTS := st.head.TS
+	live := make(map[string]bool, len(base.Files))
+	for _, f := range base.Files {
+		live[f.Path] = true
+	}
 	for i, cm := range cms {
 		v := headV + 1 + int64(i)
 		if err := checkBatchMember(tableID, cm, v); err != nil {
@@ -75,10 +79,16 @@ func (c *Catalog) CommitBatch(ctx context.Context, tableID string, cms []Commit)
 		o.Removed = slices.Clone(cm.Removed)
 		o.Timestamp = c.nextTimestamp(prevTS)
 		o.SchemaID = st.rec.SchemaID
-		if err := checkFiles(st.rec, base, &o); err != nil {
+		if err := checkFiles(st.rec, live, v-1, &o); err != nil {
 			return nil, &BatchError{Index: i, Err: fmt.Errorf("table %s: %w", tableID, err)}
 		}
 		prevTS = o.Timestamp.UnixNano()
+		for _, f := range o.Removed {
+			delete(live, f.Path)
+		}
+		for _, f := range o.Added {
+			live[f.Path] = true
+		}
 		base = applyCommit(base, &o)
 		out[i], snaps[i] = &o, base
 	}

@@ -95,13 +95,10 @@ func (c *Catalog) lostRace(tableID string, version int64, headKvs []*mvccpb.KeyV
 		ErrVersionMismatch, tableID, version, h.Version)
 }
 
-// checkFiles validates the files of cm against the table and the snapshot
-// at head, and fills in the Seq of added files.
-func checkFiles(rec *tableRecord, base *Snapshot, cm *Commit) error {
-	live := make(map[string]bool, len(base.Files))
-	for _, f := range base.Files {
-		live[f.Path] = true
-	}
+// checkFiles validates the files of cm against the table and the files
+// live at the version before it (live, at version baseV), and fills in the
+// Seq of added files.
+func checkFiles(rec *tableRecord, live map[string]bool, baseV int64, cm *Commit) error {
 	removed := make(map[string]bool, len(cm.Removed))
 	for _, f := range cm.Removed {
 		switch {
@@ -110,7 +107,7 @@ func checkFiles(rec *tableRecord, base *Snapshot, cm *Commit) error {
 		case removed[f.Path]:
 			return invalid("file %s is removed twice", f.Path)
 		case !live[f.Path]:
-			return invalid("file %s cannot be removed: it is not live at version %d", f.Path, base.Version)
+			return invalid("file %s cannot be removed: it is not live at version %d", f.Path, baseV)
 		}
 		removed[f.Path] = true
 	}

@@ -209,19 +209,42 @@ func (c *Catalog) tableAtSchema(ctx context.Context, rec *tableRecord, schemaID 
 	return t, nil
 }
 
-// applyCommit returns the snapshot following base after cm.
+// applyCommit returns the snapshot following base after cm. base.Files
+// is sorted: the survivors keep their order and the added files, sorted,
+// are merged in, so a commit costs linear time in the table's files.
 func applyCommit(base *Snapshot, cm *Commit) *Snapshot {
-	files := make(map[string]DataFile, len(base.Files)+len(cm.Added))
-	for _, f := range base.Files {
-		files[f.Path] = f
-	}
+	gone := make(map[string]bool, len(cm.Removed)+len(cm.Added))
 	for _, f := range cm.Removed {
-		delete(files, f.Path)
+		gone[f.Path] = true
 	}
-	for _, f := range cm.Added {
-		files[f.Path] = f
+	added := slices.Clone(cm.Added)
+	for _, f := range added {
+		gone[f.Path] = true // replaces a live file of the same path, if any
 	}
-	return &Snapshot{Table: base.Table, Version: cm.Version, Timestamp: cm.Timestamp, Files: sortedFiles(files)}
+	slices.SortFunc(added, compareFiles)
+	out := make([]DataFile, 0, len(base.Files)+len(added))
+	for _, f := range base.Files {
+		if gone[f.Path] {
+			continue
+		}
+		for len(added) > 0 && compareFiles(added[0], f) < 0 {
+			out = append(out, added[0])
+			added = added[1:]
+		}
+		out = append(out, f)
+	}
+	out = append(out, added...)
+	return &Snapshot{Table: base.Table, Version: cm.Version, Timestamp: cm.Timestamp, Files: out}
+}
+
+// compareFiles orders files by (Partition, Bucket, Seq, Path).
+func compareFiles(a, b DataFile) int {
+	return cmp.Or(
+		cmp.Compare(a.Partition, b.Partition),
+		cmp.Compare(a.Bucket, b.Bucket),
+		cmp.Compare(a.Seq, b.Seq),
+		cmp.Compare(a.Path, b.Path),
+	)
 }
 
 // sortedFiles returns the files ordered by (Partition, Bucket, Seq, Path).
@@ -230,14 +253,7 @@ func sortedFiles(m map[string]DataFile) []DataFile {
 	for _, f := range m {
 		out = append(out, f)
 	}
-	slices.SortFunc(out, func(a, b DataFile) int {
-		return cmp.Or(
-			cmp.Compare(a.Partition, b.Partition),
-			cmp.Compare(a.Bucket, b.Bucket),
-			cmp.Compare(a.Seq, b.Seq),
-			cmp.Compare(a.Path, b.Path),
-		)
-	})
+	slices.SortFunc(out, compareFiles)
 	return out
 }
 
