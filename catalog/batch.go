@@ -42,7 +42,7 @@ func (e *BatchError) Unwrap() error { return e.Err }
 // it. A malformed commit fails the whole batch with a *BatchError naming
 // it. Commits that would make the etcd request too large are written as
 // manifests, as a single commit above Config.InlineLimit is. Snapshots
-// and checkpoints follow each version.
+// and checkpoints follow each version (the snapshot cache keeps the last).
 //
 // At most MaxBatch commits; the stored commits are returned in order.
 func (c *Catalog) CommitBatch(ctx context.Context, tableID string, cms []Commit) ([]*Commit, error) {
@@ -63,7 +63,6 @@ func (c *Catalog) CommitBatch(ctx context.Context, tableID string, cms []Commit)
 		return nil, err
 	}
 	out := make([]*Commit, len(cms))
-	snaps := make([]*Snapshot, len(cms))
 	prevTS := st.head.TS
 	live := make(map[string]bool, len(base.Files))
 	for _, f := range base.Files {
@@ -89,8 +88,7 @@ func (c *Catalog) CommitBatch(ctx context.Context, tableID string, cms []Commit)
 		for _, f := range o.Added {
 			live[f.Path] = true
 		}
-		base = applyCommit(base, &o)
-		out[i], snaps[i] = &o, base
+		out[i] = &o
 	}
 
 	// One request must stay inside etcd's limit: once the commits encoded
@@ -127,12 +125,19 @@ func (c *Catalog) CommitBatch(ctx context.Context, tableID string, cms []Commit)
 	if !resp.Succeeded {
 		return nil, c.lostRace(tableID, out[0].Version, resp.Responses[0].GetResponseRange().Kvs)
 	}
-	for _, s := range snaps {
-		c.snaps.put(s)
-		if k := c.cfg.CheckpointEvery; k > 0 && s.Version%k == 0 {
-			c.checkpoint(ctx, st.rec.Path, s)
+	// The snapshot of the new head is cached; those of the versions before
+	// it in the batch are built only for a checkpoint; a reader of one
+	// rebuilds it from an earlier snapshot and the commits after.
+	if k := c.cfg.CheckpointEvery; k > 0 {
+		for i, o := range out {
+			if o.Version%k == 0 {
+				s := applyCommits(base, out[:i+1])
+				c.snaps.put(s)
+				c.checkpoint(ctx, st.rec.Path, s)
+			}
 		}
 	}
+	c.snaps.put(applyCommits(base, out))
 	return out, nil
 }
 

@@ -209,19 +209,29 @@ func (c *Catalog) tableAtSchema(ctx context.Context, rec *tableRecord, schemaID 
 	return t, nil
 }
 
-// applyCommit returns the snapshot following base after cm. base.Files
-// is sorted: the survivors keep their order and the added files, sorted,
-// are merged in, so a commit costs linear time in the table's files.
+// applyCommit returns the snapshot following base after cm.
 func applyCommit(base *Snapshot, cm *Commit) *Snapshot {
-	gone := make(map[string]bool, len(cm.Removed)+len(cm.Added))
-	for _, f := range cm.Removed {
-		gone[f.Path] = true
+	return applyCommits(base, []*Commit{cm})
+}
+
+// applyCommits returns the snapshot following base after cms, consecutive
+// commits. base.Files is sorted: the survivors keep their order and the
+// added files, sorted, are merged in, so it costs linear time in the
+// table's files however many commits there are.
+func applyCommits(base *Snapshot, cms []*Commit) *Snapshot {
+	gone := map[string]bool{}
+	adds := map[string]DataFile{}
+	for _, cm := range cms {
+		for _, f := range cm.Removed {
+			gone[f.Path] = true
+			delete(adds, f.Path)
+		}
+		for _, f := range cm.Added {
+			gone[f.Path] = true // replaces a live file of the same path, if any
+			adds[f.Path] = f
+		}
 	}
-	added := slices.Clone(cm.Added)
-	for _, f := range added {
-		gone[f.Path] = true // replaces a live file of the same path, if any
-	}
-	slices.SortFunc(added, compareFiles)
+	added := sortedFiles(adds)
 	out := make([]DataFile, 0, len(base.Files)+len(added))
 	for _, f := range base.Files {
 		if gone[f.Path] {
@@ -234,7 +244,8 @@ func applyCommit(base *Snapshot, cm *Commit) *Snapshot {
 		out = append(out, f)
 	}
 	out = append(out, added...)
-	return &Snapshot{Table: base.Table, Version: cm.Version, Timestamp: cm.Timestamp, Files: out}
+	last := cms[len(cms)-1]
+	return &Snapshot{Table: base.Table, Version: last.Version, Timestamp: last.Timestamp, Files: out}
 }
 
 // compareFiles orders files by (Partition, Bucket, Seq, Path).

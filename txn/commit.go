@@ -85,6 +85,9 @@ func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit,
 	select {
 	case o := <-p.done:
 		w.metrics.committed(req.op, time.Since(start), o.attempts, o.err)
+		if w.observeCommit != nil {
+			w.observeCommit(time.Since(start), o.err)
+		}
 		return o.cm, o.err
 	case <-ctx.Done():
 		// The commit may still be in flight: its outcome is unknown.

@@ -36,6 +36,32 @@ type commitQueue struct {
 	// head is the table's version as this queue last saw it, -1 when
 	// unknown (after a lost race).
 	head int64
+	// recent are the last commits this queue made, consecutive and ending
+	// at head (or empty): a rebase over them needs no read from etcd.
+	recent []catalog.Commit
+}
+
+// maxRecent bounds commitQueue.recent.
+const maxRecent = 4 * catalog.MaxBatch
+
+// committed records a batch the queue committed.
+func (q *commitQueue) committed(out []*catalog.Commit) {
+	if q.head < 0 || len(q.recent) == 0 || q.recent[len(q.recent)-1].Version != out[0].Version-1 {
+		q.recent = q.recent[:0]
+	}
+	for _, cm := range out {
+		q.recent = append(q.recent, *cm)
+	}
+	if n := len(q.recent); n > maxRecent {
+		q.recent = slices.Delete(q.recent, 0, n-maxRecent)
+	}
+	q.head = out[len(out)-1].Version
+}
+
+// forget marks the queue's view of the table as unknown.
+func (q *commitQueue) forget() {
+	q.head = -1
+	q.recent = q.recent[:0]
 }
 
 // enqueue adds p to its table's queue, starting the queue's committer
@@ -118,12 +144,15 @@ func (w *Writer) commitRound(q *commitQueue, batch []*pending) (retry []*pending
 		}
 		head = h
 	}
+	if len(q.recent) > 0 && q.recent[len(q.recent)-1].Version != head {
+		q.recent = q.recent[:0]
+	}
 	for _, p := range live {
 		head = max(head, p.checked)
 	}
 	// Rebase: the conflict rules against the commits each request has not
 	// checked yet.
-	cleared, err := w.rebase(ctx, q.tableID, live, head)
+	cleared, err := w.rebase(ctx, q, live, head)
 	if err != nil {
 		return failAll(live, err), false
 	}
@@ -173,7 +202,7 @@ func (w *Writer) commitRound(q *commitQueue, batch []*pending) (retry []*pending
 		for i, p := range beaten {
 			deliver(p, nil, beatErr[i])
 		}
-		q.head = out[len(out)-1].Version
+		q.committed(out)
 		return nil, false
 	case errors.As(err, &be):
 		// One request is malformed; it fails alone and the others go
@@ -183,7 +212,7 @@ func (w *Writer) commitRound(q *commitQueue, batch []*pending) (retry []*pending
 		return mergeOrder(cleared, retry, beaten), false
 	case errors.Is(err, catalog.ErrVersionMismatch):
 		w.metrics.lostRace(len(members))
-		q.head = -1
+		q.forget()
 		for _, p := range cleared {
 			if p.attempts >= w.cfg.MaxAttempts {
 				deliver(p, nil, conflictf(conflictGaveUp, "gave up after %d attempts on a busy table: %v", p.attempts, err))
@@ -198,7 +227,7 @@ func (w *Writer) commitRound(q *commitQueue, batch []*pending) (retry []*pending
 		// The transaction may have been applied: its members get the
 		// error, and keep their files. Those it left out were not
 		// committed and go again.
-		q.head = -1
+		q.forget()
 		for _, p := range members {
 			deliver(p, nil, err)
 		}
@@ -207,10 +236,12 @@ func (w *Writer) commitRound(q *commitQueue, batch []*pending) (retry []*pending
 }
 
 // rebase applies the conflict rules to each request against the commits
-// after the version it checked, up to head. It delivers the failures and
-// returns the requests cleared, with checked set to head. Its error fails
-// every request.
-func (w *Writer) rebase(ctx context.Context, tableID string, batch []*pending, head int64) ([]*pending, error) {
+// after the version it checked, up to head: those the queue made itself
+// when it has them, else read from the catalog. It delivers the failures
+// and returns the requests cleared, with checked set to head. Its error
+// fails every request.
+func (w *Writer) rebase(ctx context.Context, q *commitQueue, batch []*pending, head int64) ([]*pending, error) {
+	tableID := q.tableID
 	from := head
 	for _, p := range batch {
 		from = min(from, p.checked)
@@ -219,9 +250,17 @@ func (w *Writer) rebase(ctx context.Context, tableID string, batch []*pending, h
 		return batch, nil
 	}
 	cat := w.cfg.Catalog
-	others, err := cat.Commits(ctx, tableID, from+1, head)
-	if err != nil && !errors.Is(err, catalog.ErrExpired) {
-		return nil, err
+	var (
+		others []catalog.Commit
+		err    error
+	)
+	if n := len(q.recent); n > 0 && q.recent[n-1].Version == head && q.recent[0].Version <= from+1 {
+		others = q.recent[from+1-q.recent[0].Version:]
+	} else {
+		others, err = cat.Commits(ctx, tableID, from+1, head)
+		if err != nil && !errors.Is(err, catalog.ErrExpired) {
+			return nil, err
+		}
 	}
 	expired := err != nil
 	cleared := batch[:0:0]

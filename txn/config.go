@@ -108,6 +108,9 @@ type Writer struct {
 	// beforeCommit, when set by tests, runs after the files of a write are
 	// stored and before the commit.
 	beforeCommit func()
+	// observeCommit, when set by benchmarks, gets the time each commit
+	// took from its files being stored to its outcome.
+	observeCommit func(took time.Duration, err error)
 	// afterExpire, when set by tests, runs right after Expire's catalog
 	// commit, before any file is deleted.
 	afterExpire func()
