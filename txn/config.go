@@ -31,10 +31,13 @@ type Config struct {
 	Storage lsio.Storage     // required: the warehouse
 	// Write options for Parquet files.
 	Write lsio.WriteOptions
-	// MaxAttempts bounds commit attempts when racing other writers.
+	// MaxAttempts bounds the etcd transactions a commit takes part in
+	// while other processes (or Writers) keep winning the table's head.
 	MaxAttempts int
-	// Backoff is the first retry delay; it doubles up to MaxBackoff, with
-	// jitter.
+	// Backoff is the first delay after a batch lost the head to another
+	// process; it doubles up to MaxBackoff, with jitter. MaxBackoff stays
+	// short: commits of one Writer never race each other (they are group
+	// committed), so only processes compete, a whole batch at a time.
 	Backoff, MaxBackoff time.Duration
 	// Parallelism is the number of files written at once.
 	Parallelism int
@@ -67,7 +70,7 @@ func DefaultConfig() Config {
 	return Config{
 		MaxAttempts: 100,
 		Backoff:     time.Millisecond,
-		MaxBackoff:  200 * time.Millisecond,
+		MaxBackoff:  25 * time.Millisecond,
 		Parallelism: runtime.GOMAXPROCS(0),
 		BatchSize:   8192,
 		Allocator:   memory.DefaultAllocator,
