@@ -152,9 +152,9 @@ func (w *Writer) commitRound(q *commitQueue, batch []*pending) (retry []*pending
 	}
 	// Rebase: the conflict rules against the commits each request has not
 	// checked yet.
-	cleared, err := w.rebase(ctx, q, live, head)
-	if err != nil {
-		return failAll(live, err), false
+	cleared, ok := w.rebase(ctx, q, live, head)
+	if !ok {
+		return nil, false
 	}
 
 	// The batch, in queue order: each request checked against those
@@ -238,16 +238,17 @@ func (w *Writer) commitRound(q *commitQueue, batch []*pending) (retry []*pending
 // rebase applies the conflict rules to each request against the commits
 // after the version it checked, up to head: those the queue made itself
 // when it has them, else read from the catalog. It delivers the failures
-// and returns the requests cleared, with checked set to head. Its error
-// fails every request.
-func (w *Writer) rebase(ctx context.Context, q *commitQueue, batch []*pending, head int64) ([]*pending, error) {
+// and returns the requests cleared, with checked set to head. When it
+// cannot decide (the table is gone, etcd failed) it fails every request
+// and returns false.
+func (w *Writer) rebase(ctx context.Context, q *commitQueue, batch []*pending, head int64) ([]*pending, bool) {
 	tableID := q.tableID
 	from := head
 	for _, p := range batch {
 		from = min(from, p.checked)
 	}
 	if from == head {
-		return batch, nil
+		return batch, true
 	}
 	cat := w.cfg.Catalog
 	var (
@@ -259,14 +260,16 @@ func (w *Writer) rebase(ctx context.Context, q *commitQueue, batch []*pending, h
 	} else {
 		others, err = cat.Commits(ctx, tableID, from+1, head)
 		if err != nil && !errors.Is(err, catalog.ErrExpired) {
-			return nil, err
+			failAll(batch, err)
+			return nil, false
 		}
 	}
 	expired := err != nil
 	cleared := batch[:0:0]
-	for _, p := range batch {
+	for i, p := range batch {
 		if p.checked < head {
 			var since []catalog.Commit
+			var err error
 			if !expired {
 				since = others[p.checked-from:]
 			} else if since, err = cat.Commits(ctx, tableID, p.checked+1, head); errors.Is(err, catalog.ErrExpired) {
@@ -281,13 +284,15 @@ func (w *Writer) rebase(ctx context.Context, q *commitQueue, batch []*pending, h
 					deliver(p, nil, err)
 					continue
 				}
-				return nil, err
+				failAll(cleared, err)
+				failAll(batch[i:], err)
+				return nil, false
 			}
 			p.checked = head
 		}
 		cleared = append(cleared, p)
 	}
-	return cleared, nil
+	return cleared, true
 }
 
 // withSeq returns cm with its added files' Seq filled in as the catalog
