@@ -11,7 +11,6 @@ import (
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
-	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // storedCommit is the value of a commit key: the commit itself, or only a
@@ -70,71 +69,18 @@ func (c *Catalog) nextTimestamp(prevNanos int64) time.Time {
 // ManifestStore first and committed as a pointer; if the commit then loses
 // the race, that manifest is left behind, unreferenced.
 //
-// The returned commit is the stored one.
+// The returned commit is the stored one. Commit is CommitBatch of one
+// commit.
 func (c *Catalog) Commit(ctx context.Context, tableID string, cm Commit) (*Commit, error) {
-	st, err := c.readState(ctx, tableID)
+	out, err := c.CommitBatch(ctx, tableID, []Commit{cm})
 	if err != nil {
+		var be *BatchError
+		if errors.As(err, &be) {
+			return nil, be.Err
+		}
 		return nil, err
 	}
-	headV := st.head.Version
-	if cm.Version != headV+1 {
-		return nil, fmt.Errorf("%w: table %s: commit has version %d, expected %d (head is %d)",
-			ErrVersionMismatch, tableID, cm.Version, headV+1, headV)
-	}
-	switch cm.Operation {
-	case "":
-		return nil, invalid("table %s: commit %d has no operation", tableID, cm.Version)
-	case OpCreate:
-		return nil, invalid("table %s: only CreateTable records a %q commit", tableID, cm.Operation)
-	case OpSchemaChange:
-		return nil, invalid("table %s: schema changes are committed through AlterSchema or EvolveSchema", tableID)
-	}
-	if cm.ReadVersion < -1 || cm.ReadVersion > headV {
-		return nil, invalid("table %s: read version %d is outside [-1, %d]", tableID, cm.ReadVersion, headV)
-	}
-	base, err := c.snapshotAt(ctx, st, headV)
-	if err != nil {
-		return nil, err
-	}
-
-	out := cm
-	out.Added = slices.Clone(cm.Added)
-	out.Removed = slices.Clone(cm.Removed)
-	out.Timestamp = c.nextTimestamp(st.head.TS)
-	out.SchemaID = st.rec.SchemaID
-	if err := checkFiles(st.rec, base, &out); err != nil {
-		return nil, fmt.Errorf("table %s: %w", tableID, err)
-	}
-
-	value, err := c.encodeCommit(ctx, st.rec.Path, &out)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.cli.Txn(ctx).
-		If(
-			clientv3.Compare(clientv3.Value(c.headKey(tableID)), "=", string(st.headRaw)),
-			clientv3.Compare(clientv3.CreateRevision(c.metaKey(tableID)), ">", 0),
-		).
-		Then(
-			clientv3.OpPut(c.headKey(tableID), encodeHead(out.Version, out.Timestamp)),
-			clientv3.OpPut(c.commitKey(tableID, out.Version), value),
-			clientv3.OpPut(c.tsKey(tableID, out.Timestamp.UnixNano()), fmt.Sprint(out.Version)),
-		).
-		Else(clientv3.OpGet(c.headKey(tableID))).
-		Commit()
-	if err != nil {
-		return nil, fmt.Errorf("catalog: commit version %d of table %s: %w", out.Version, tableID, err)
-	}
-	if !resp.Succeeded {
-		return nil, c.lostRace(tableID, out.Version, resp.Responses[0].GetResponseRange().Kvs)
-	}
-
-	next := applyCommit(base, &out)
-	c.snaps.put(next)
-	if k := c.cfg.CheckpointEvery; k > 0 && out.Version%k == 0 {
-		c.checkpoint(ctx, st.rec.Path, next)
-	}
-	return &out, nil
+	return out[0], nil
 }
 
 // lostRace explains why a commit transaction did not apply; headKvs is the
@@ -149,13 +95,10 @@ func (c *Catalog) lostRace(tableID string, version int64, headKvs []*mvccpb.KeyV
 		ErrVersionMismatch, tableID, version, h.Version)
 }
 
-// checkFiles validates the files of cm against the table and the snapshot
-// at head, and fills in the Seq of added files.
-func checkFiles(rec *tableRecord, base *Snapshot, cm *Commit) error {
-	live := make(map[string]bool, len(base.Files))
-	for _, f := range base.Files {
-		live[f.Path] = true
-	}
+// checkFiles validates the files of cm against the table and the files
+// live at the version before it (live, at version baseV), and fills in the
+// Seq of added files.
+func checkFiles(rec *tableRecord, live map[string]bool, baseV int64, cm *Commit) error {
 	removed := make(map[string]bool, len(cm.Removed))
 	for _, f := range cm.Removed {
 		switch {
@@ -164,7 +107,7 @@ func checkFiles(rec *tableRecord, base *Snapshot, cm *Commit) error {
 		case removed[f.Path]:
 			return invalid("file %s is removed twice", f.Path)
 		case !live[f.Path]:
-			return invalid("file %s cannot be removed: it is not live at version %d", f.Path, base.Version)
+			return invalid("file %s cannot be removed: it is not live at version %d", f.Path, baseV)
 		}
 		removed[f.Path] = true
 	}
@@ -222,18 +165,19 @@ func checkPartition(partitionBy []string, p string) error {
 }
 
 // encodeCommit returns the value of a commit key: the commit's JSON, or a
-// manifest pointer after writing the JSON to the ManifestStore.
-func (c *Catalog) encodeCommit(ctx context.Context, tablePath string, cm *Commit) (string, error) {
+// manifest pointer after writing the JSON to the ManifestStore when the
+// JSON is longer than limit.
+func (c *Catalog) encodeCommit(ctx context.Context, tablePath string, cm *Commit, limit int) (string, error) {
 	b, err := json.Marshal(cm)
 	if err != nil {
 		return "", fmt.Errorf("catalog: encode commit %d: %w", cm.Version, err)
 	}
-	if len(b) <= c.cfg.InlineLimit {
+	if len(b) <= limit {
 		return string(b), nil
 	}
 	if c.cfg.Manifests == nil {
 		return "", invalid("commit %d encodes to %d bytes, more than the inline limit of %d, and no manifest store is configured",
-			cm.Version, len(b), c.cfg.InlineLimit)
+			cm.Version, len(b), limit)
 	}
 	key, err := c.putManifest(ctx, tablePath, fmt.Sprintf("commit-%d", cm.Version), b)
 	if err != nil {

@@ -4,7 +4,9 @@
 // table. Every table starts at version 0 (the empty table, written with the
 // table itself); each successful Commit adds exactly one version through a
 // single etcd transaction that compares and swaps the table's head version.
-// A snapshot is the set of live data files at one version, resolved from the
+// CommitBatch adds several consecutive versions in one such transaction
+// (group commit: each keeps its own commit key, timestamp and checks, as
+// if committed one after another). A snapshot is the set of live data files at one version, resolved from the
 // newest checkpoint at or below it plus the commits after it. It also
 // stores views: named queries, kept as written and expanded by the SQL
 // layer where they are read, and the access control data (users with
@@ -69,7 +71,7 @@
 //
 // A commit is one transaction comparing the exact bytes of the head key
 // read before (and that the table's metadata exists) and writing the head,
-// commit and timestamp keys. Creating a table writes its name, metadata,
+// commit and timestamp keys (those of every commit of a batch). Creating a table writes its name, metadata,
 // schema 0 and version 0 in one transaction; dropping it deletes the name
 // and the whole t/<id>/ range and writes dropped/<id> in one transaction
 // that compares the name and the metadata's mod revision read before.

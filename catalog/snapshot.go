@@ -211,17 +211,51 @@ func (c *Catalog) tableAtSchema(ctx context.Context, rec *tableRecord, schemaID 
 
 // applyCommit returns the snapshot following base after cm.
 func applyCommit(base *Snapshot, cm *Commit) *Snapshot {
-	files := make(map[string]DataFile, len(base.Files)+len(cm.Added))
+	return applyCommits(base, []*Commit{cm})
+}
+
+// applyCommits returns the snapshot following base after cms, consecutive
+// commits. base.Files is sorted: the survivors keep their order and the
+// added files, sorted, are merged in, so it costs linear time in the
+// table's files however many commits there are.
+func applyCommits(base *Snapshot, cms []*Commit) *Snapshot {
+	gone := map[string]bool{}
+	adds := map[string]DataFile{}
+	for _, cm := range cms {
+		for _, f := range cm.Removed {
+			gone[f.Path] = true
+			delete(adds, f.Path)
+		}
+		for _, f := range cm.Added {
+			gone[f.Path] = true // replaces a live file of the same path, if any
+			adds[f.Path] = f
+		}
+	}
+	added := sortedFiles(adds)
+	out := make([]DataFile, 0, len(base.Files)+len(added))
 	for _, f := range base.Files {
-		files[f.Path] = f
+		if gone[f.Path] {
+			continue
+		}
+		for len(added) > 0 && compareFiles(added[0], f) < 0 {
+			out = append(out, added[0])
+			added = added[1:]
+		}
+		out = append(out, f)
 	}
-	for _, f := range cm.Removed {
-		delete(files, f.Path)
-	}
-	for _, f := range cm.Added {
-		files[f.Path] = f
-	}
-	return &Snapshot{Table: base.Table, Version: cm.Version, Timestamp: cm.Timestamp, Files: sortedFiles(files)}
+	out = append(out, added...)
+	last := cms[len(cms)-1]
+	return &Snapshot{Table: base.Table, Version: last.Version, Timestamp: last.Timestamp, Files: out}
+}
+
+// compareFiles orders files by (Partition, Bucket, Seq, Path).
+func compareFiles(a, b DataFile) int {
+	return cmp.Or(
+		cmp.Compare(a.Partition, b.Partition),
+		cmp.Compare(a.Bucket, b.Bucket),
+		cmp.Compare(a.Seq, b.Seq),
+		cmp.Compare(a.Path, b.Path),
+	)
 }
 
 // sortedFiles returns the files ordered by (Partition, Bucket, Seq, Path).
@@ -230,14 +264,7 @@ func sortedFiles(m map[string]DataFile) []DataFile {
 	for _, f := range m {
 		out = append(out, f)
 	}
-	slices.SortFunc(out, func(a, b DataFile) int {
-		return cmp.Or(
-			cmp.Compare(a.Partition, b.Partition),
-			cmp.Compare(a.Bucket, b.Bucket),
-			cmp.Compare(a.Seq, b.Seq),
-			cmp.Compare(a.Path, b.Path),
-		)
-	})
+	slices.SortFunc(out, compareFiles)
 	return out
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -57,13 +56,15 @@ func notCommitted(err error) bool {
 		errors.Is(err, catalog.ErrNotFound)
 }
 
+// tryCommit queues the request behind the other commits of its table in
+// this Writer and waits for its outcome (see commitQueue).
 func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit, error) {
 	if w.beforeCommit != nil {
 		w.beforeCommit()
 	}
-	cat := w.cfg.Catalog
-	expected := req.readVersion
-	delay := w.cfg.Backoff
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	summary := map[string]string{}
 	for k, v := range req.summary {
 		summary[k] = v
@@ -77,50 +78,21 @@ func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit,
 	}
 	summary["rows_added"] = strconv.FormatInt(rowsAdded, 10)
 	summary["rows_removed"] = strconv.FormatInt(rowsRemoved, 10)
-	for attempt := 1; ; attempt++ {
-		cm, err := cat.Commit(ctx, req.tbl.ID, catalog.Commit{
-			Version:     expected + 1,
-			ReadVersion: req.readVersion,
-			Operation:   req.op,
-			SchemaID:    req.tbl.SchemaID,
-			Added:       req.added,
-			Removed:     req.removed,
-			Summary:     summary,
-		})
-		if err == nil {
-			return cm, nil
+	req.summary = summary
+	p := &pending{ctx: ctx, req: req, checked: req.readVersion, done: make(chan outcome, 1)}
+	start := time.Now()
+	w.enqueue(p)
+	select {
+	case o := <-p.done:
+		w.metrics.committed(req.op, time.Since(start), o.attempts, o.err)
+		if w.observeCommit != nil {
+			w.observeCommit(time.Since(start), o.err)
 		}
-		if !errors.Is(err, catalog.ErrVersionMismatch) {
-			return nil, err
-		}
-		if attempt >= w.cfg.MaxAttempts {
-			return nil, fmt.Errorf("%w: gave up after %d attempts on a busy table: %v", ErrConflict, attempt, err)
-		}
-		head, err := cat.Head(ctx, req.tbl.ID)
-		if err != nil {
-			return nil, err
-		}
-		others, err := cat.Commits(ctx, req.tbl.ID, expected+1, head)
-		if errors.Is(err, catalog.ErrExpired) {
-			// An expiry removed versions this write has not seen yet.
-			others, err = nil, w.rebaseBlind(ctx, req, expected)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := checkConflicts(req, others); err != nil {
-			return nil, err
-		}
-		expected = head
-		// Jittered exponential backoff keeps racing writers from retrying
-		// in lockstep.
-		sleep := delay/2 + rand.N(delay/2+1)
-		select {
-		case <-time.After(sleep):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		delay = min(2*delay, w.cfg.MaxBackoff)
+		return o.cm, o.err
+	case <-ctx.Done():
+		// The commit may still be in flight: its outcome is unknown.
+		w.metrics.committed(req.op, time.Since(start), 0, ctx.Err())
+		return nil, ctx.Err()
 	}
 }
 
@@ -130,7 +102,7 @@ func (w *Writer) tryCommit(ctx context.Context, req commitReq) (*catalog.Commit,
 // conflicts.
 func (w *Writer) rebaseBlind(ctx context.Context, req commitReq, expected int64) error {
 	if len(req.removed) > 0 || req.dependsOn != nil || req.exclusive {
-		return fmt.Errorf("%w: versions after %d were expired before this %s could check them", ErrConflict, expected, req.op)
+		return conflictf(conflictExpired, "versions after %d were expired before this %s could check them", expected, req.op)
 	}
 	if _, err := w.cfg.Catalog.LoadTableByID(ctx, req.tbl.ID); err != nil {
 		return err
@@ -174,18 +146,18 @@ func checkConflicts(req commitReq, others []catalog.Commit) error {
 		}
 		for _, f := range c.Removed {
 			if removed[f.Path] {
-				return fmt.Errorf("%w: %s at version %d replaced file %s that this %s also replaces",
-					ErrConflict, c.Operation, c.Version, f.Path, req.op)
+				return conflictf(conflictRemovedFile, "%s at version %d replaced file %s that this %s also replaces",
+					c.Operation, c.Version, f.Path, req.op)
 			}
 		}
 		if req.exclusive {
-			return fmt.Errorf("%w: %s at version %d changed %s.%s after this %s read version %d",
-				ErrConflict, c.Operation, c.Version, req.tbl.Namespace, req.tbl.Name, req.op, req.readVersion)
+			return conflictf(conflictExclusive, "%s at version %d changed %s.%s after this %s read version %d",
+				c.Operation, c.Version, req.tbl.Namespace, req.tbl.Name, req.op, req.readVersion)
 		}
 		for _, f := range c.Added {
 			if rewritten[BucketRef{f.Partition, f.Bucket}] && f.Seq < c.Version {
-				return fmt.Errorf("%w: %s at version %d put older runs into bucket %d%s, which this compaction rewrites",
-					ErrConflict, c.Operation, c.Version, f.Bucket, inPartition(f.Partition))
+				return conflictf(conflictOlderRuns, "%s at version %d put older runs into bucket %d%s, which this compaction rewrites",
+					c.Operation, c.Version, f.Bucket, inPartition(f.Partition))
 			}
 		}
 		if req.dependsOn == nil || c.Operation == catalog.OpCompaction {
@@ -197,8 +169,8 @@ func checkConflicts(req commitReq, others []catalog.Commit) error {
 				if p != "" {
 					where = "partition " + p
 				}
-				return fmt.Errorf("%w: %s at version %d changed %s, which this %s read at version %d",
-					ErrConflict, c.Operation, c.Version, where, req.op, req.readVersion)
+				return conflictf(conflictPartition, "%s at version %d changed %s, which this %s read at version %d",
+					c.Operation, c.Version, where, req.op, req.readVersion)
 			}
 		}
 	}
@@ -212,3 +184,17 @@ func inPartition(p string) string {
 	}
 	return " of partition " + p
 }
+
+// conflictError is an ErrConflict of a known kind (see the conflict kinds
+// in metrics.go).
+type conflictError struct {
+	kind string
+	msg  string
+}
+
+func conflictf(kind, format string, args ...any) error {
+	return &conflictError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+func (e *conflictError) Error() string { return ErrConflict.Error() + ": " + e.msg }
+func (e *conflictError) Unwrap() error { return ErrConflict }

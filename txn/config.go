@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/lsio"
@@ -29,10 +31,13 @@ type Config struct {
 	Storage lsio.Storage     // required: the warehouse
 	// Write options for Parquet files.
 	Write lsio.WriteOptions
-	// MaxAttempts bounds commit attempts when racing other writers.
+	// MaxAttempts bounds the etcd transactions a commit takes part in
+	// while other processes (or Writers) keep winning the table's head.
 	MaxAttempts int
-	// Backoff is the first retry delay; it doubles up to MaxBackoff, with
-	// jitter.
+	// Backoff is the first delay after a batch lost the head to another
+	// process; it doubles up to MaxBackoff, with jitter. MaxBackoff stays
+	// short: commits of one Writer never race each other (they are group
+	// committed), so only processes compete, a whole batch at a time.
 	Backoff, MaxBackoff time.Duration
 	// Parallelism is the number of files written at once.
 	Parallelism int
@@ -48,6 +53,10 @@ type Config struct {
 	// error wraps it. Table maintenance uses it to hold writers back while a
 	// bucket has more sorted runs than reads should merge.
 	Throttle func(ctx context.Context, tbl *catalog.Table, touched []BucketRef) error
+	// Registerer, when set, registers the commit metrics (latency,
+	// attempts, conflicts by kind, group commit sizes). Two Writers need
+	// two Registerers (prometheus.WrapRegistererWith).
+	Registerer prometheus.Registerer
 }
 
 // BucketRef names one (partition, bucket) of a table.
@@ -61,7 +70,7 @@ func DefaultConfig() Config {
 	return Config{
 		MaxAttempts: 100,
 		Backoff:     time.Millisecond,
-		MaxBackoff:  200 * time.Millisecond,
+		MaxBackoff:  25 * time.Millisecond,
 		Parallelism: runtime.GOMAXPROCS(0),
 		BatchSize:   8192,
 		Allocator:   memory.DefaultAllocator,
@@ -93,10 +102,18 @@ func (c Config) Validate() error {
 // Writer writes to the tables of one catalog and warehouse. It is safe for
 // concurrent use.
 type Writer struct {
-	cfg Config
+	cfg     Config
+	metrics *metrics
+	// mu guards queues: the commits of each table waiting in this Writer
+	// (see commitQueue).
+	mu     sync.Mutex
+	queues map[string]*commitQueue
 	// beforeCommit, when set by tests, runs after the files of a write are
 	// stored and before the commit.
 	beforeCommit func()
+	// observeCommit, when set by benchmarks, gets the time each commit
+	// took from its files being stored to its outcome.
+	observeCommit func(took time.Duration, err error)
 	// afterExpire, when set by tests, runs right after Expire's catalog
 	// commit, before any file is deleted.
 	afterExpire func()
@@ -129,7 +146,11 @@ func New(cfg Config) (*Writer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Writer{cfg: cfg}, nil
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("txn: register metrics: %w", err)
+	}
+	return &Writer{cfg: cfg, metrics: m}, nil
 }
 
 // ManifestStore adapts a Storage to the catalog's ManifestStore, so large

@@ -37,6 +37,43 @@
 //   - when an expiry removed versions a retrying write has not seen, a
 //     blind write commits; any other write fails with ErrConflict.
 //
+// # Group commit
+//
+// Commits to one table from one Writer do not race each other. They join
+// the table's queue in arrival order; one goroutine per busy table takes
+// everything waiting (up to catalog.MaxBatch) and sends it to etcd as one
+// catalog.CommitBatch: one transaction, one compare on the table's head,
+// each commit its own version (consecutive, so history stays gapless) with
+// its own timestamp and history entry. Before sending, it applies the
+// conflict rules to each commit twice: against the commits it has not
+// seen (those since its read version, as before), then against the
+// commits ahead of it in the batch, exactly as if they had committed one
+// after another. A commit that conflicts fails with ErrConflict alone;
+// the others go ahead. Its failure is settled only once the commits ahead
+// of it are: if the batch does not commit, it is checked again in the next
+// one. A malformed commit (catalog.BatchError) fails alone and the rest is
+// resent at once. While one batch is in flight, the next one forms; N
+// waiting writers cost one round trip, not N retries.
+//
+// Across processes (replicas sharing etcd, or two Writers in one process)
+// batches still race for the head. The loser rebases: it reads the
+// winners' commits, applies the rules, and retries after a short jittered
+// backoff (Config.Backoff doubling up to Config.MaxBackoff), taking the
+// commits that arrived meanwhile along. Each round commits a whole batch,
+// so contention is between processes, not writers; a commit waits only for
+// the rounds ahead of it in its own queue, never behind later arrivals.
+// A per-table etcd lock held while committing would make replicas take
+// turns, but costs a lease and two more round trips per batch even
+// without contention, and a stalled holder blocks everyone until its lease
+// expires; the compare-and-swap needs neither.
+//
+// A commit is acknowledged only after etcd confirmed its batch. A writer
+// whose context ends is dropped before its batch is sent; once sent, the
+// batch's etcd calls run until every writer of the batch has given up, so
+// one cancellation does not fail the others. A writer that gives up while
+// its commit is in flight, or a batch whose outcome etcd leaves unknown,
+// gets an error and keeps its files, as a single commit would.
+//
 // # Maintenance
 //
 // Compaction merges the runs of each selected (partition, bucket) into one

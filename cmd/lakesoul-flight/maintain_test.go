@@ -72,6 +72,12 @@ func TestServeMaintains(t *testing.T) {
 	if !strings.Contains(body, `lakesoul_maintain_compactions_total{result="ok"}`) {
 		t.Fatal("/metrics has no compaction count")
 	}
+	for _, want := range []string{`lakesoul_txn_commit_seconds_count{op="upsert",result="ok",writer="serve"}`,
+		`lakesoul_txn_commit_batch_size_count{writer="serve"}`, `lakesoul_txn_commit_attempts_count{writer="maintain"}`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	if err := r.stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -129,6 +129,7 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	wcfg.Catalog = cat
 	wcfg.Storage = st
 	wcfg.Logger = lg.With("component", "txn")
+	wcfg.Registerer = prometheus.WrapRegistererWith(prometheus.Labels{"writer": "serve"}, reg)
 	wcfg.Throttle = func(ctx context.Context, tbl *catalog.Table, touched []txn.BucketRef) error {
 		return svc.Throttle(ctx, tbl, touched)
 	}
@@ -142,6 +143,7 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	mw.Throttle = nil
 	mw.Parallelism = max(1, runtime.GOMAXPROCS(0)/2)
 	mw.Logger = lg.With("component", "maintain")
+	mw.Registerer = prometheus.WrapRegistererWith(prometheus.Labels{"writer": "maintain"}, reg)
 	mwriter, err := txn.New(mw)
 	if err != nil {
 		return fmt.Errorf("maintenance writer: %w", err)
