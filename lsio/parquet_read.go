@@ -205,6 +205,9 @@ func readFooter(ctx context.Context, src io.ReaderAt, size int64) (*metadata.Fil
 	if err != nil {
 		return nil, fmt.Errorf("parse footer: %w", err)
 	}
+	if err := checkEmbeddedSchema(meta); err != nil {
+		return nil, fmt.Errorf("parse footer: %w", err)
+	}
 	return meta, nil
 }
 

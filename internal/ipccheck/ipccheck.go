@@ -31,6 +31,12 @@ const (
 	headerRecordBatch     = 3
 )
 
+// Type kinds (Arrow's Type union) whose tables hold offsets.
+const (
+	typeTimestamp = 10
+	typeUnion     = 14
+)
+
 // Message checks one IPC message: its FlatBuffers metadata and the length
 // of the body that comes with it.
 func Message(meta []byte, bodyLen int64) error {
@@ -299,12 +305,26 @@ func (c *checker) arrowField(f table, depth int) error {
 	if err := c.bytesField(f, 0); err != nil {
 		return err
 	}
+	typeKind := 0
+	if p, err := c.field(f, 2, 1); err != nil {
+		return err
+	} else if p >= 0 {
+		typeKind = int(c.b[p])
+	}
 	if typ, ok, err := c.subtable(f, 3); err != nil {
 		return err
 	} else if ok {
-		// Union's type ids are the only vector a type table holds.
-		if _, _, err := c.vector(typ, 1, 4); err != nil {
-			return err
+		// The type tables that hold more than scalars: a timestamp's time
+		// zone and a union's type ids.
+		switch typeKind {
+		case typeTimestamp:
+			if err := c.bytesField(typ, 1); err != nil {
+				return err
+			}
+		case typeUnion:
+			if _, _, err := c.vector(typ, 1, 4); err != nil {
+				return err
+			}
 		}
 	}
 	if dict, ok, err := c.subtable(f, 4); err != nil {
