@@ -184,7 +184,8 @@ func openTicketOffline(t *testing.T, s *Server, b *ticketBody) {
 		return
 	}
 	defer rr.Release()
-	for rr.Next() {
+	for rows := int64(0); rows < 1<<12 && rr.Next(); {
+		rows += rr.RecordBatch().NumRows()
 	}
 }
 

@@ -21,6 +21,10 @@ import (
 // ErrMalformed is returned for messages that fail the check.
 var ErrMalformed = errors.New("ipccheck: malformed Arrow IPC message")
 
+// minRowsBound is the row count any batch may declare, whatever its body
+// size; beyond it a batch needs at least one bit of body per row.
+const minRowsBound = 1 << 16
+
 // maxDepth bounds the nesting of fields (lists of structs of ...).
 const maxDepth = 64
 
@@ -343,10 +347,17 @@ func (c *checker) arrowField(f table, depth int) error {
 // recordBatch checks the nodes and buffers of a batch: every buffer inside
 // the body, no negative lengths.
 func (c *checker) recordBatch(rb table, bodyLen int64) error {
+	// A batch's rows are bounded by its body: arrow-go allocates by the
+	// declared length when it converts or copies columns, and columns
+	// without buffers (null type, a column whose validity buffer is
+	// omitted) would let a few bytes claim billions of rows.
+	maxRows := max(minRowsBound, 8*bodyLen+64)
 	if p, err := c.field(rb, 0, 8); err != nil {
 		return err
-	} else if p >= 0 && int64(binary.LittleEndian.Uint64(c.b[p:])) < 0 {
-		return errors.New("negative batch length")
+	} else if p >= 0 {
+		if n := int64(binary.LittleEndian.Uint64(c.b[p:])); n < 0 || n > maxRows {
+			return fmt.Errorf("batch of %d rows in a body of %d bytes", n, bodyLen)
+		}
 	}
 	n, start, err := c.vector(rb, 1, 16)
 	if err != nil {
@@ -355,7 +366,7 @@ func (c *checker) recordBatch(rb table, bodyLen int64) error {
 	for k := range n {
 		length := int64(binary.LittleEndian.Uint64(c.b[start+16*k:]))
 		nulls := int64(binary.LittleEndian.Uint64(c.b[start+16*k+8:]))
-		if length < 0 || nulls < 0 || nulls > length {
+		if length < 0 || nulls < 0 || nulls > length || length > maxRows {
 			return fmt.Errorf("field node %d: length %d, null count %d", k, length, nulls)
 		}
 	}
