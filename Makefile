@@ -22,7 +22,10 @@ RACE_PKGS     := ./catalog/... ./lsio/... ./mor/... ./txn/... ./maintain/... ./f
 FUZZ_TARGETS  := ./flightsql/sqlparse:FuzzParse ./flightsql:FuzzTicket ./flightsql:FuzzPreparedHandle \
                  ./flightsql:FuzzIngest ./lsio:FuzzParquetFooter
 FUZZTIME      ?= 5m
-FUZZTIME_TEST ?= 15s
+FUZZTIME_TEST ?= 12s
+# Minimizing a new interesting input may take a minute by default, during
+# which the worker reports nothing and a short run may end mid-way.
+FUZZMINTIME   ?= 3s
 
 LANCEDB_DIR   := benchmarks/lancedb
 BENCH_FLAGS   ?=
@@ -53,7 +56,7 @@ test: deps vet
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*}; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $${t%%:*}; \
 	done
 
 # The bounded pass of `make test`.
