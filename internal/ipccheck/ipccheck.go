@@ -339,7 +339,14 @@ func (c *checker) recordBatch(rb table, bodyLen int64) error {
 	// declared length when it converts or copies columns, and columns
 	// without buffers (null type, a column whose validity buffer is
 	// omitted) would let a few bytes claim billions of rows.
+	// A compressed body can be far smaller than its rows: only an
+	// uncompressed batch is bounded by its body.
 	maxRows := max(minRowsBound, 8*bodyLen+64)
+	if _, compressed, err := c.subtable(rb, 3); err != nil {
+		return err
+	} else if compressed {
+		maxRows = 1<<63 - 1
+	}
 	if p, err := c.field(rb, 0, 8); err != nil {
 		return err
 	} else if p >= 0 {
@@ -368,9 +375,6 @@ func (c *checker) recordBatch(rb table, bodyLen int64) error {
 		if off < 0 || length < 0 || off > bodyLen || length > bodyLen-off {
 			return fmt.Errorf("buffer %d (offset %d, length %d) outside a body of %d bytes", k, off, length, bodyLen)
 		}
-	}
-	if _, _, err := c.subtable(rb, 3); err != nil {
-		return err
 	}
 	_, _, err = c.vector(rb, 4, 8)
 	return err

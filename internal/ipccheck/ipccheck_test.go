@@ -104,3 +104,25 @@ func decodeAll(t *testing.T, b []byte) {
 	for r.Next() {
 	}
 }
+
+// TestCompressedBatchPasses: a compressed body may be far smaller than the
+// rows it holds.
+func TestCompressedBatchPasses(t *testing.T) {
+	sch := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sch)
+	defer b.Release()
+	b.Field(0).(*array.Int64Builder).AppendValues(make([]int64, 200_000), nil)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(sch), ipc.WithZstd())
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := Stream(buf.Bytes()); err != nil {
+		t.Fatalf("%d-byte compressed stream of %d rows: %v", buf.Len(), rec.NumRows(), err)
+	}
+}
