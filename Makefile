@@ -3,6 +3,7 @@
 #   make run     start the server on its embedded default (etcd + ./lakesoul-data)
 #   make test    install what the tests need (MinIO, helm, LanceDB's node packages), then run every test
 #   make test-scale  only the scale-out test: three server processes, three etcd members, MinIO
+#   make fuzz    run every fuzz target for FUZZTIME each (default 5m; FUZZTIME=30m for a night)
 #   make bench   run the upsert benchmark suite against its peers (full scale; BENCH_FLAGS=-scale=0.1 for less)
 
 GO            ?= go
@@ -12,7 +13,19 @@ HELM_VERSION  := v3.22.0
 # Packages that run goroutines get a second pass under the race detector.
 RACE_PKGS     := ./catalog/... ./lsio/... ./mor/... ./txn/... ./maintain/... ./flightsql/... ./cmd/...
 
-.PHONY: deps test test-race test-scale vet run bench clean
+.PHONY: deps test test-race test-scale vet run bench clean fuzz fuzz-short
+
+# Fuzz targets as package:target. `go test ./...` runs their seed corpora
+# (and the regression inputs in testdata/fuzz); `make test` fuzzes each for
+# FUZZTIME_TEST, `make fuzz` for FUZZTIME. New crashers land in the
+# package's testdata/fuzz/<target>/ and fail `go test` until fixed.
+FUZZ_TARGETS  := ./flightsql/sqlparse:FuzzParse ./flightsql:FuzzTicket ./flightsql:FuzzPreparedHandle \
+                 ./flightsql:FuzzIngest ./lsio:FuzzParquetFooter
+FUZZTIME      ?= 5m
+FUZZTIME_TEST ?= 12s
+# Minimizing a new interesting input may take a minute by default, during
+# which the worker reports nothing and a short run may end mid-way.
+FUZZMINTIME   ?= 3s
 
 LANCEDB_DIR   := benchmarks/lancedb
 BENCH_FLAGS   ?=
@@ -38,6 +51,17 @@ TEST_ENV      := LAKESOUL_MINIO_BIN=$(GOBIN)/minio LAKESOUL_HELM_BIN=$(GOBIN)/he
 test: deps vet
 	$(TEST_ENV) $(GO) test -count=1 -timeout 20m ./...
 	$(TEST_ENV) $(GO) test -count=1 -race -short -timeout 20m $(RACE_PKGS)
+	$(MAKE) fuzz-short
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $${t%%:*}; \
+	done
+
+# The bounded pass of `make test`.
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_TEST)
 
 # Also part of `make test` (go test ./...).
 test-scale: deps

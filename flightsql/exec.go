@@ -16,6 +16,7 @@ import (
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/duck"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
+	"github.com/lakesoul-io/lakesoul-flight/internal/ipccheck"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
@@ -294,6 +295,9 @@ func encodeIPC(mem memory.Allocator, recs []arrow.RecordBatch) ([]byte, error) {
 
 // decodeIPCReader reads a result carried in a ticket.
 func decodeIPCReader(s *Server, b []byte) (array.RecordReader, error) {
+	if err := ipccheck.Stream(b); err != nil {
+		return nil, fmt.Errorf("%w: the ticket's rows are unreadable: %v", ErrTicket, err)
+	}
 	r, err := ipc.NewReader(bytes.NewReader(b), ipc.WithAllocator(s.cfg.Allocator))
 	if err != nil {
 		return nil, fmt.Errorf("%w: the ticket's rows are unreadable: %v", ErrTicket, err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
 	"github.com/lakesoul-io/lakesoul-flight/internal/arrowconv"
+	"github.com/lakesoul-io/lakesoul-flight/internal/ipccheck"
 )
 
 // paramRows is a set of bound parameter rows: row r's value of parameter i
@@ -30,6 +31,9 @@ func encodeParams(mem memory.Allocator, recs []arrow.RecordBatch) ([]byte, error
 func decodeParams(mem memory.Allocator, b []byte) (*plan.Params, error) {
 	if len(b) == 0 {
 		return nil, nil
+	}
+	if err := ipccheck.Stream(b); err != nil {
+		return nil, invalidf("parameters: %v", err)
 	}
 	r, err := ipc.NewReader(bytes.NewReader(b), ipc.WithAllocator(mem))
 	if err != nil {

@@ -13,11 +13,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
+	"github.com/lakesoul-io/lakesoul-flight/internal/ipccheck"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
@@ -164,7 +166,11 @@ func encodeTable(t *catalog.Table) tableTicket {
 }
 
 func decodeTable(t tableTicket) (*catalog.Table, error) {
-	sch, err := flight.DeserializeSchema(t.Schema, memory.DefaultAllocator)
+	err := ipccheck.Stream(t.Schema)
+	var sch *arrow.Schema
+	if err == nil {
+		sch, err = flight.DeserializeSchema(t.Schema, memory.DefaultAllocator)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: the ticket's table schema is unreadable: %v", ErrTicket, err)
 	}

@@ -85,7 +85,7 @@ func openParquetObject(ctx context.Context, path string, obj Object, opts ReadOp
 		pf.obj = nil
 		_ = obj.Close()
 	}
-	if err := pf.init(ctx); err != nil {
+	if err := pf.initChecked(ctx); err != nil {
 		return pf, fmt.Errorf("lsio: parquet open %q: %w", path, err)
 	}
 	return pf, nil
@@ -201,8 +201,14 @@ func readFooter(ctx context.Context, src io.ReaderAt, size int64) (*metadata.Fil
 			return nil, err
 		}
 	}
-	meta, err := metadata.NewFileMetaData(footer, nil)
+	meta, err := parseFooter(footer)
 	if err != nil {
+		return nil, fmt.Errorf("parse footer: %w", err)
+	}
+	if err := checkEmbeddedSchema(meta); err != nil {
+		return nil, fmt.Errorf("parse footer: %w", err)
+	}
+	if err := checkChunks(meta, size); err != nil {
 		return nil, fmt.Errorf("parse footer: %w", err)
 	}
 	return meta, nil
@@ -312,7 +318,8 @@ func (pf *ParquetFile) Read(ctx context.Context, columns []string, rowGroups []i
 	return r, nil
 }
 
-func (pf *ParquetFile) recordReader(ctx context.Context, src io.ReaderAt, leaves, rowGroups []int) (pqarrow.RecordReader, error) {
+func (pf *ParquetFile) recordReader(ctx context.Context, src io.ReaderAt, leaves, rowGroups []int) (rr pqarrow.RecordReader, err error) {
+	defer recoverDamaged(&err)
 	fr, err := pf.fileReader(src, pf.opts.BatchSize)
 	if err != nil {
 		return nil, err
@@ -415,7 +422,12 @@ func (r *ctxRecordReader) Next() bool {
 		r.err = fmt.Errorf("lsio: parquet read %q: %w", r.path, err)
 		return false
 	}
-	if !r.rr.Next() {
+	ok, perr := nextChecked(r.rr)
+	if perr != nil {
+		r.err = fmt.Errorf("lsio: parquet read %q: %w", r.path, perr)
+		return false
+	}
+	if !ok {
 		if err := r.rr.Err(); err != nil {
 			if cerr := r.ctx.Err(); cerr != nil {
 				err = cerr

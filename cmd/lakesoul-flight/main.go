@@ -80,7 +80,13 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if compactOnly {
 		cfg.Compaction = true
 	}
-	if err := run(ctx, cfg, runEnv{Stdout: stdout, Logger: lg, CompactOnly: compactOnly}); err != nil {
+	// A signal while starting must stop the process promptly, even if a
+	// start step does not watch ctx.
+	ready, finished := make(chan struct{}), make(chan struct{})
+	defer close(finished)
+	go abandonStartOnSignal(ctx, ready, finished, startAbandonAfter, lg)
+	onReady := func(string, string) { close(ready) }
+	if err := run(ctx, cfg, runEnv{Stdout: stdout, Logger: lg, CompactOnly: compactOnly, Ready: onReady}); err != nil {
 		lg.Error("lakesoul-flight failed", "error", err)
 		return 1
 	}

@@ -301,9 +301,13 @@ func openEtcd(ctx context.Context, cfg serveConfig, env runEnv, lg *slog.Logger,
 		if env.EtcdConfig != nil {
 			env.EtcdConfig(&ecfg)
 		}
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("data directory: %w", err)
+		// Two servers on one directory would both wait in etcd for its
+		// database lock: refuse at once instead.
+		lock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
 		}
+		cl.add("data directory lock", lock.Close)
 		es, err := etcdembed.Start(ctx, ecfg)
 		if err != nil {
 			return nil, fmt.Errorf("embedded etcd in %s: %w", ecfg.Dir, err)
