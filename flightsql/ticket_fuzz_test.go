@@ -206,7 +206,7 @@ func FuzzPreparedHandle(f *testing.F) {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		s := fuzzTicketServer(mem)
-		if _, err := s.openHandle(payload); err == nil {
+		if _, err := s.openHandle(context.Background(), payload); err == nil {
 			t.Fatalf("unsigned bytes %q passed the signature check", payload)
 		}
 		for _, sealed := range sealings(s, payload) {
