@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -392,92 +391,9 @@ func (p *ChangePlan) OpenTask(ctx context.Context, st lsio.Storage, t ChangeTask
 // task's records keep their order; records of different tasks interleave.
 // Releasing the reader early cancels the remaining work.
 func (p *ChangePlan) Scan(ctx context.Context, st lsio.Storage) array.RecordReader {
-	ctx, cancel := context.WithCancel(ctx)
-	type item struct {
-		rec arrow.RecordBatch
-		err error
-	}
-	workers := min(runtime.GOMAXPROCS(0), len(p.tasks))
-	out := make(chan item, 2*max(workers, 1))
-	tasks := make(chan ChangeTask)
-	var wg sync.WaitGroup
-	go func() {
-		defer close(tasks)
-		for _, t := range p.tasks {
-			select {
-			case tasks <- t:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	send := func(it item) bool {
-		select {
-		case out <- it:
-			return true
-		case <-ctx.Done():
-			if it.rec != nil {
-				it.rec.Release()
-			}
-			return false
-		}
-	}
-	readTask := func(t ChangeTask) bool {
-		rr, err := p.OpenTask(ctx, st, t)
-		if err != nil {
-			send(item{err: err})
-			return false
-		}
-		defer rr.Release()
-		for rr.Next() {
-			rec := rr.RecordBatch()
-			rec.Retain()
-			if !send(item{rec: rec}) {
-				return false
-			}
-		}
-		if err := rr.Err(); err != nil {
-			send(item{err: err})
-			return false
-		}
-		return true
-	}
-	wg.Add(workers)
-	for range workers {
-		go func() {
-			defer wg.Done()
-			for t := range tasks {
-				if !readTask(t) {
-					return
-				}
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(out)
-	}()
-	done := false
-	next := func() (arrow.RecordBatch, error) {
-		if done {
-			return nil, nil
-		}
-		it, ok := <-out
-		if !ok || it.err != nil {
-			done = true
-			return nil, it.err
-		}
-		return it.rec, nil
-	}
-	stop := func() {
-		cancel()
-		for it := range out {
-			if it.rec != nil {
-				it.rec.Release()
-			}
-		}
-	}
-	return newIterReader(p.schema, next, stop)
+	return scanTasks(ctx, p.schema, len(p.tasks), runtime.GOMAXPROCS(0), 0, func(ctx context.Context, i int) (array.RecordReader, error) {
+		return p.OpenTask(ctx, st, p.tasks[i])
+	})
 }
 
 // Changes plans and reads the changes between two snapshots in one call

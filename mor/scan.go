@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -346,104 +345,9 @@ func closeWith(in array.RecordReader, fn func() error) array.RecordReader {
 // interleave. The plan's limit applies across tasks. Releasing the reader
 // early cancels the remaining work.
 func (p *Plan) Scan(ctx context.Context, st lsio.Storage) array.RecordReader {
-	ctx, cancel := context.WithCancel(ctx)
-	type item struct {
-		rec arrow.RecordBatch
-		err error
-	}
-	workers := min(p.opts.Parallelism, len(p.Tasks))
-	out := make(chan item, 2*max(workers, 1))
-	tasks := make(chan Task)
-	var wg sync.WaitGroup
-	go func() {
-		defer close(tasks)
-		for _, t := range p.Tasks {
-			select {
-			case tasks <- t:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	send := func(it item) bool {
-		select {
-		case out <- it:
-			return true
-		case <-ctx.Done():
-			if it.rec != nil {
-				it.rec.Release()
-			}
-			return false
-		}
-	}
-	readTask := func(t Task) bool {
-		rr, err := p.OpenTask(ctx, st, t)
-		if err != nil {
-			send(item{err: err})
-			return false
-		}
-		defer rr.Release()
-		for rr.Next() {
-			rec := rr.RecordBatch()
-			rec.Retain()
-			if !send(item{rec: rec}) {
-				return false
-			}
-		}
-		if err := rr.Err(); err != nil {
-			send(item{err: err})
-			return false
-		}
-		return true
-	}
-	wg.Add(workers)
-	for range workers {
-		go func() {
-			defer wg.Done()
-			for t := range tasks {
-				if !readTask(t) {
-					return
-				}
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(out)
-	}()
-	remaining := p.opts.Limit
-	done := false
-	stop := func() {
-		cancel()
-		for it := range out {
-			if it.rec != nil {
-				it.rec.Release()
-			}
-		}
-	}
-	next := func() (arrow.RecordBatch, error) {
-		if done || (p.opts.Limit > 0 && remaining <= 0) {
-			return nil, nil
-		}
-		it, ok := <-out
-		if !ok {
-			done = true
-			return nil, nil
-		}
-		if it.err != nil {
-			done = true
-			return nil, it.err
-		}
-		rec := it.rec
-		if p.opts.Limit > 0 && rec.NumRows() > remaining {
-			s := rec.NewSlice(0, remaining)
-			rec.Release()
-			rec = s
-		}
-		remaining -= rec.NumRows()
-		return rec, nil
-	}
-	return newIterReader(p.Schema, next, stop)
+	return scanTasks(ctx, p.Schema, len(p.Tasks), p.opts.Parallelism, p.opts.Limit, func(ctx context.Context, i int) (array.RecordReader, error) {
+		return p.OpenTask(ctx, st, p.Tasks[i])
+	})
 }
 
 // Scan plans and reads a snapshot in one call.
