@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql/driver"
+	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/goleak"
@@ -230,4 +231,30 @@ func recordRows(rec arrow.RecordBatch) [][]any {
 		out[i] = row
 	}
 	return out
+}
+
+// setSchema sets the session schema through SetSessionOptions and waits
+// until the client sends the new session cookie. arrow-go's cookie
+// middleware can drop the cookie of a DoAction: when the stream's context
+// ends before the read of its end, the middleware sees a cancelled call
+// and ignores the headers. Setting the option again is harmless.
+func setSchema(t testing.TB, c *flightsql.Client, schema string) {
+	t.Helper()
+	ctx := context.Background()
+	for range 20 {
+		res, err := c.SetSessionOptions(ctx, &flight.SetSessionOptionsRequest{SessionOptions: map[string]*flight.SessionOptionValue{
+			"schema": {OptionValue: &pb.SessionOptionValue_StringValue{StringValue: schema}},
+		}})
+		if err != nil || len(res.Errors) > 0 {
+			t.Fatalf("SetSessionOptions(schema = %s): %v %v", schema, res, err)
+		}
+		opts, err := c.GetSessionOptions(ctx, &flight.GetSessionOptionsRequest{})
+		if err != nil {
+			t.Fatalf("GetSessionOptions: %v", err)
+		}
+		if opts.SessionOptions["schema"].GetStringValue() == schema {
+			return
+		}
+	}
+	t.Fatalf("the session schema never became %s", schema)
 }

@@ -8,9 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
-	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc/codes"
 )
@@ -106,11 +104,7 @@ func TestFilesAndPartitions(t *testing.T) {
 	}
 	wantRows(t, query(t, c, `SELECT max(version) FROM ns."t$history"`), []any{int64(5)})
 	exec(t, c, "INSERT INTO ns.t VALUES (4, 'd', '2026-01-02')")
-	if _, err := c.SetSessionOptions(ctx, &flight.SetSessionOptionsRequest{SessionOptions: map[string]*flight.SessionOptionValue{
-		"schema": {OptionValue: &pb.SessionOptionValue_StringValue{StringValue: "ns"}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
+	setSchema(t, c, "ns")
 	if n := exec(t, c, "CALL sys.compact('t')"); n != 1 {
 		t.Fatalf("ExecuteUpdate(CALL) = %d, want 1", n)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"fmt"
-	"github.com/apache/arrow-go/v18/arrow/flight"
-	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
 	"reflect"
 	"sort"
 	"strings"
@@ -109,16 +107,7 @@ func TestSQL(t *testing.T) {
 	wantRows(t, hist, []any{int64(4), "delete"}, []any{int64(3), "update"}, []any{int64(2), "upsert"}, []any{int64(1), "upsert"}, []any{int64(0), "create"})
 
 	// Session schema: unqualified names.
-	res, err := c.SetSessionOptions(ctx, &flight.SetSessionOptionsRequest{SessionOptions: map[string]*flight.SessionOptionValue{
-		"schema": {OptionValue: &pb.SessionOptionValue_StringValue{StringValue: "ns"}},
-	}})
-	if err != nil || len(res.Errors) > 0 {
-		t.Fatalf("SetSessionOptions: %v %v", res, err)
-	}
-	opts, err := c.GetSessionOptions(ctx, &flight.GetSessionOptionsRequest{})
-	if err != nil || opts.SessionOptions["schema"].GetStringValue() != "ns" {
-		t.Fatalf("GetSessionOptions: %v %v", opts, err)
-	}
+	setSchema(t, c, "ns")
 	wantRows(t, query(t, c, "SELECT count(*) FROM t"), []any{int64(2)})
 
 	// CREATE TABLE AS SELECT.

@@ -9,7 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
-	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc/codes"
 
@@ -80,11 +79,7 @@ func TestShowAndDescribe(t *testing.T) {
 	if len(v) != 1 || !strings.HasPrefix(v[0][0].(string), "lakesoul-flight") || v[0][1] != "default" || v[0][2] != "lakesoul" {
 		t.Fatalf("server functions: %v", v)
 	}
-	if _, err := c.SetSessionOptions(ctx, &flight.SetSessionOptionsRequest{SessionOptions: map[string]*flight.SessionOptionValue{
-		"schema": {OptionValue: &pb.SessionOptionValue_StringValue{StringValue: "sales"}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
+	setSchema(t, c, "sales")
 	wantRows(t, query(t, c, "SELECT current_schema()"), []any{"sales"})
 	wantRows(t, query(t, c, "SHOW TABLES LIKE 'l%'"), []any{"log", "TABLE"})
 
