@@ -197,13 +197,7 @@ func newChangePlan(tbl *catalog.Table, from, to int64, opts ChangeOptions) (*Cha
 		return nil, err
 	}
 
-	need := map[string]bool{}
-	for _, c := range cols {
-		need[c] = true
-	}
-	for _, c := range Columns(opts.Filter) {
-		need[c] = true
-	}
+	need := neededColumns(cols, opts.Filter)
 	var readFields []arrow.Field
 	var readCols []int
 	for i, f := range mergeFields {

@@ -159,13 +159,7 @@ func newPlan(snap *catalog.Snapshot, opts ScanOptions) (*Plan, error) {
 	if err := ValidateExpr(opts.Filter, schema); err != nil {
 		return nil, err
 	}
-	need := map[string]bool{}
-	for _, c := range cols {
-		need[c] = true
-	}
-	for _, c := range Columns(opts.Filter) {
-		need[c] = true
-	}
+	need := neededColumns(cols, opts.Filter)
 	var readFields []arrow.Field
 	for _, f := range schema.Fields() {
 		if need[f.Name] {
@@ -622,4 +616,17 @@ func (p *Plan) PartitionMatches(part string) (bool, error) {
 		return false, err
 	}
 	return ok[0], nil
+}
+
+// neededColumns is the set of columns a read must decode: those selected
+// and those the filter names.
+func neededColumns(cols []string, filter Expr) map[string]bool {
+	need := make(map[string]bool, len(cols))
+	for _, c := range cols {
+		need[c] = true
+	}
+	for _, c := range Columns(filter) {
+		need[c] = true
+	}
+	return need
 }

@@ -166,9 +166,6 @@ func TestEtcdClientConfig(t *testing.T) {
 // authentication enabled, as serve and compact do, and checks that the calls
 // are timed.
 func TestOpenEtcdWithPassword(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts an etcd server")
-	}
 	ctx := context.Background()
 	ecfg := etcdembed.DefaultConfig()
 	ecfg.Dir = t.TempDir()

@@ -21,9 +21,6 @@ import (
 // certificates, as serve and compact do with --etcd-ca, --etcd-cert and
 // --etcd-key; without a client certificate the connection is refused.
 func TestOpenEtcdMutualTLS(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts an etcd server")
-	}
 	certs := authtest.WriteCerts(t)
 	ports := make([]int, 2)
 	for i := range ports {
