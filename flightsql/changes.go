@@ -145,7 +145,7 @@ func (s *Server) openChanges(ctx context.Context, t *changesTicket) (array.Recor
 	if err != nil {
 		return nil, fmt.Errorf("%w: the ticket's filter is unreadable: %v", ErrTicket, err)
 	}
-	opts := mor.ChangeOptions{Columns: plan.ChangeTableColumns(tbl, t.Columns), Filter: filter, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator}
+	opts := mor.ChangeOptions{Columns: plan.ChangeTableColumns(tbl, t.Columns), Filter: filter, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator, Cache: s.files}
 	p, err := mor.PlanChangeTasks(tbl, t.From, t.To, opts, t.Tasks)
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func (s *Server) openChanges(ctx context.Context, t *changesTicket) (array.Recor
 // changesReader reads a change range for DuckDB.
 func (s *Server) changesReader(ctx context.Context, rd plan.Read) (array.RecordReader, error) {
 	ch := rd.Source.Changes
-	opts := mor.ChangeOptions{Columns: plan.ChangeTableColumns(ch.To.Table, rd.Columns), Filter: rd.Filter, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator}
+	opts := mor.ChangeOptions{Columns: plan.ChangeTableColumns(ch.To.Table, rd.Columns), Filter: rd.Filter, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator, Cache: s.files}
 	rr, err := mor.Changes(ctx, s.cfg.Storage, ch.From, ch.To, ch.Commits, opts)
 	if err != nil {
 		return nil, err

@@ -78,6 +78,11 @@ type Config struct {
 	// and ALTER USER store; default bcrypt.DefaultCost.
 	PasswordCost int
 
+	// FileCacheBytes bounds the cache of Parquet footers, bloom filters and
+	// page indexes that reads share (default lsio.DefaultFileCacheBytes;
+	// negative: no cache).
+	FileCacheBytes int64
+
 	Allocator  memory.Allocator
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer // optional
@@ -123,6 +128,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BatchRows == 0 {
 		c.BatchRows = d.BatchRows
+	}
+	if c.FileCacheBytes == 0 {
+		c.FileCacheBytes = lsio.DefaultFileCacheBytes
 	}
 	if c.DefaultSchema == "" {
 		c.DefaultSchema = d.DefaultSchema

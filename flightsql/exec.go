@@ -59,7 +59,7 @@ func (s *Server) openScan(ctx context.Context, t *scanTicket) (array.RecordReade
 	if err != nil {
 		return nil, fmt.Errorf("%w: the ticket's filter is unreadable: %v", ErrTicket, err)
 	}
-	opts := mor.ScanOptions{Columns: t.Columns, Filter: filter, Limit: t.Limit, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator}
+	opts := mor.ScanOptions{Columns: t.Columns, Filter: filter, Limit: t.Limit, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator, Cache: s.files}
 	if t.Limit == 0 {
 		opts.Limit = -1
 	}
@@ -245,7 +245,7 @@ func (s *Server) duckTables(ctx context.Context, reads []plan.Read) []duck.Table
 		t := duck.Table{Name: rd.Name, Schema: rd.Schema}
 		switch rd.Source.Kind {
 		case plan.SourceTable:
-			opts := mor.ScanOptions{Columns: rd.Columns, Filter: rd.Filter, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator}
+			opts := mor.ScanOptions{Columns: rd.Columns, Filter: rd.Filter, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator, Cache: s.files}
 			t.Open = func() (array.RecordReader, error) {
 				rr, err := mor.Scan(ctx, s.cfg.Storage, rd.Source.Snapshot, opts)
 				if err != nil {

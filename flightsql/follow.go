@@ -38,7 +38,7 @@ func (s *Server) follow(ctx context.Context, t *followTicket) (*arrow.Schema, <-
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: the ticket's filter is unreadable: %v", ErrTicket, err)
 	}
-	opts := mor.ChangeOptions{Columns: plan.ChangeTableColumns(tbl, t.Columns), Filter: filter, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator}
+	opts := mor.ChangeOptions{Columns: plan.ChangeTableColumns(tbl, t.Columns), Filter: filter, BatchSize: s.cfg.BatchRows, Allocator: s.cfg.Allocator, Cache: s.files}
 	empty, err := mor.PlanChangeTasks(tbl, t.From, t.From, opts, nil)
 	if err != nil {
 		return nil, nil, err

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/duck"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
 // Server is the Flight SQL service of one lakesoul-flight process. It keeps
@@ -16,6 +17,7 @@ type Server struct {
 	cfg     Config
 	duck    *duck.Engine
 	metrics *metrics
+	files   *lsio.FileCache // nil: no cache
 }
 
 // New returns a Server. Zero fields of cfg take their defaults.
@@ -33,6 +35,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, duck: engine, metrics: m}
+	if cfg.FileCacheBytes > 0 {
+		s.files = lsio.NewFileCache(cfg.FileCacheBytes)
+		if err := registerFileCache(cfg.Registerer, s.files); err != nil {
+			engine.Close()
+			return nil, err
+		}
+	}
 	if err := s.registerSqlInfo(); err != nil {
 		engine.Close()
 		return nil, err

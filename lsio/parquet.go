@@ -21,6 +21,10 @@ const (
 	DefaultZstdLevel        = 1
 	DefaultBatchSize        = 8192
 	DefaultWholeObjectBelow = 32 << 20
+	DefaultPageBytes        = 8 << 10
+	// bloomFPP is the false-positive rate of key columns' bloom filters:
+	// about 9.6 bits per distinct key.
+	bloomFPP = 0.01
 )
 
 // writeBufferSize batches the Parquet writer's many small writes (page
@@ -40,6 +44,9 @@ func (o WriteOptions) withDefaults() WriteOptions {
 	}
 	if o.Allocator == nil {
 		o.Allocator = memory.DefaultAllocator
+	}
+	if o.PageBytes <= 0 {
+		o.PageBytes = DefaultPageBytes
 	}
 	return o
 }
@@ -73,7 +80,8 @@ func (c *countingSink) Write(p []byte) (int, error) {
 
 // NewParquetWriter starts a Parquet file at path with the given schema.
 // Columns are ZSTD-compressed at opts.ZstdLevel, carry min/max/null-count
-// statistics, and string and binary columns are dictionary-encoded; the
+// statistics and a page index, key columns a bloom filter per row group,
+// and string and binary columns are dictionary-encoded; the
 // Arrow schema is stored in the file so every type reads back exactly.
 func NewParquetWriter(ctx context.Context, st Storage, path string, schema *arrow.Schema, opts WriteOptions) (*ParquetWriter, error) {
 	if schema == nil {
@@ -104,10 +112,24 @@ func writerProperties(schema *arrow.Schema, opts WriteOptions) *parquet.WriterPr
 		parquet.WithStats(true),
 		parquet.WithMaxRowGroupLength(opts.RowGroupRows),
 		parquet.WithDictionaryDefault(false),
+		parquet.WithDataPageSize(opts.PageBytes),
+		// The writer checks a page's size every batch of values: small
+		// pages need small batches.
+		parquet.WithBatchSize(min(1024, max(64, opts.PageBytes/64))),
+		parquet.WithPageIndexEnabled(true),
+	}
+	ndv := opts.RowGroupRows
+	if opts.Rows > 0 && opts.Rows < ndv {
+		ndv = opts.Rows
 	}
 	for _, f := range schema.Fields() {
 		if dictionaryEncoded(f.Type) && !slices.Contains(opts.PlainColumns, f.Name) {
 			props = append(props, parquet.WithDictionaryFor(f.Name, true))
+		}
+		if slices.Contains(opts.KeyColumns, f.Name) {
+			props = append(props, parquet.WithBloomFilterEnabledFor(f.Name, true),
+				parquet.WithBloomFilterFPPFor(f.Name, bloomFPP),
+				parquet.WithBloomFilterNDVFor(f.Name, ndv))
 		}
 	}
 	return parquet.NewWriterProperties(props...)

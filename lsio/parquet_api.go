@@ -19,6 +19,18 @@ type WriteOptions struct {
 	// encoding: those whose values rarely repeat (keys, addresses), where a
 	// dictionary costs time and saves nothing.
 	PlainColumns []string
+	// KeyColumns are the primary-key columns. Each gets a bloom filter per
+	// row group, so a key lookup skips the row groups (and whole files)
+	// that do not hold its key.
+	KeyColumns []string
+	// Rows is the number of rows the file will hold, when known: it sizes
+	// the bloom filters of files smaller than a row group.
+	Rows int64
+	// PageBytes bounds the size of a data page before compression (default
+	// DefaultPageBytes). Every column has a page index, so a reader that
+	// wants a few rows decodes only the pages holding them: smaller pages
+	// make key lookups cheaper and scans slightly dearer.
+	PageBytes int64
 }
 
 // ReadOptions control how Parquet files are read.
@@ -31,6 +43,10 @@ type ReadOptions struct {
 	// bytes with one request and serve all reads from memory (default 32 MiB).
 	// Set it negative to always use ranged reads.
 	WholeObjectBelow int64
+	// Cache, when set, keeps parsed footers, bloom filters and page
+	// indexes of the files opened, so that opening a file again costs no
+	// parsing and (for remote objects) no request.
+	Cache *FileCache
 }
 
 // FileStats describes a written Parquet file.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -43,7 +44,12 @@ func (o ReadOptions) withDefaults() ReadOptions {
 // each Read has its own reader.
 type ParquetFile struct {
 	path   string
+	file   string // storage URI and path: the file's name in opts.Cache
 	opts   ReadOptions
+	st     Storage // set while the object is still to be opened (see source)
+	shared Object  // a cached shareableObject to read, when st is set
+
+	mu     sync.Mutex  // guards obj and src while they are opened
 	obj    Object      // nil once the file was read whole
 	src    io.ReaderAt // obj, or the whole file in memory
 	size   int64
@@ -60,6 +66,10 @@ type ParquetFile struct {
 // Local and in-memory objects are always read in place.
 func OpenParquet(ctx context.Context, st Storage, path string, opts ReadOptions) (*ParquetFile, error) {
 	opts = opts.withDefaults()
+	file := st.URI() + "\x00" + path
+	if pf, ok := openCached(st, path, file, opts); ok {
+		return pf, nil
+	}
 	obj, err := st.Open(ctx, path)
 	if err != nil {
 		return nil, err
@@ -69,7 +79,86 @@ func OpenParquet(ctx context.Context, st Storage, path string, opts ReadOptions)
 		_ = pf.Close()
 		return nil, err
 	}
+	pf.file = file
+	if opts.Cache != nil {
+		fe := &footerEntry{size: pf.size, meta: pf.meta, schema: pf.schema, fields: pf.fields, leaves: pf.leaves}
+		if _, ok := obj.(shareableObject); ok {
+			fe.obj = obj
+		}
+		opts.Cache.put(cacheKey{file: file, kind: CacheFooter}, fe, 4*int64(pf.meta.Size())+4096)
+	}
 	return pf, nil
+}
+
+// footerEntry is what FileCache keeps of an opened file: everything
+// OpenParquet parses, and the object itself when it may be shared.
+type footerEntry struct {
+	size   int64
+	meta   *metadata.FileMetaData
+	schema *arrow.Schema
+	fields map[string]int
+	leaves [][]int
+	obj    Object // a shareableObject, or nil
+}
+
+// shareableObject marks objects that hold no resources and may serve many
+// readers at once (remote objects read by ranged requests), so the cache
+// keeps them and a cached open makes no request.
+type shareableObject interface{ shareable() }
+
+func (*s3Object) shareable() {}
+
+// openCached opens the file from opts.Cache's footer entry. ok is false
+// when there is none. The object itself is opened only when data is first
+// read (see source), so a lookup that a cached bloom filter or page index
+// rules out costs no request at all.
+func openCached(st Storage, path, file string, opts ReadOptions) (_ *ParquetFile, ok bool) {
+	v, hit := opts.Cache.get(cacheKey{file: file, kind: CacheFooter})
+	if !hit {
+		return nil, false
+	}
+	fe := v.(*footerEntry)
+	pf := &ParquetFile{path: path, file: file, opts: opts, size: fe.size,
+		meta: fe.meta, schema: fe.schema, fields: fe.fields, leaves: fe.leaves, st: st, shared: fe.obj}
+	return pf, true
+}
+
+// source returns the reader of the file's bytes, opening the object on
+// first use when the file was opened from the cache.
+func (pf *ParquetFile) source(ctx context.Context) (io.ReaderAt, error) {
+	pf.mu.Lock()
+	defer pf.mu.Unlock()
+	if pf.src != nil {
+		return pf.src, nil
+	}
+	if pf.st == nil {
+		return nil, fmt.Errorf("lsio: parquet read %q: the file is closed", pf.path)
+	}
+	obj := pf.shared
+	if obj == nil {
+		var err error
+		if obj, err = pf.st.Open(ctx, pf.path); err != nil {
+			return nil, err
+		}
+		if obj.Size() != pf.size {
+			_ = obj.Close()
+			pf.opts.Cache.drop(pf.file)
+			return nil, fmt.Errorf("lsio: parquet read %q: the object is %d bytes, its cached footer says %d", pf.path, obj.Size(), pf.size)
+		}
+	}
+	pf.obj, pf.src = obj, obj
+	if _, local := obj.(inPlaceObject); !local && pf.size < pf.opts.WholeObjectBelow {
+		data := make([]byte, pf.size)
+		if _, err := ReadAtContext(ctx, obj, data, 0); err != nil && !errors.Is(err, io.EOF) {
+			pf.obj, pf.src = nil, nil
+			_ = obj.Close()
+			return nil, fmt.Errorf("lsio: parquet open %q: %w", pf.path, err)
+		}
+		pf.src = bytes.NewReader(data)
+		pf.obj = nil
+		_ = obj.Close()
+	}
+	return pf.src, nil
 }
 
 // openParquetObject opens the file in obj, taking ownership of obj. On
@@ -296,10 +385,14 @@ func (pf *ParquetFile) Read(ctx context.Context, columns []string, rowGroups []i
 			rowGroups[i] = i
 		}
 	}
-	var src io.ReaderAt = ctxReaderAt{ctx: ctx, r: pf.src}
+	raw, err := pf.source(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var src io.ReaderAt = ctxReaderAt{ctx: ctx, r: raw}
 	var spans *spanReader
 	if pf.remote() {
-		if spans, err = newSpanReader(ctx, pf.src, pf.meta, leaves, rowGroups); err != nil {
+		if spans, err = newSpanReader(ctx, raw, pf.meta, leaves, rowGroups); err != nil {
 			return nil, fmt.Errorf("lsio: parquet read %q: %w", pf.path, err)
 		}
 		src = spans
@@ -330,6 +423,8 @@ func (pf *ParquetFile) recordReader(ctx context.Context, src io.ReaderAt, leaves
 // remote reports whether reads go to a remote object by ranged requests
 // (rather than to memory or a local file), so coalescing them pays.
 func (pf *ParquetFile) remote() bool {
+	pf.mu.Lock()
+	defer pf.mu.Unlock()
 	if pf.obj == nil {
 		return false
 	}
@@ -363,6 +458,9 @@ func (pf *ParquetFile) resolveColumns(columns []string) ([]int, error) {
 
 // Close releases the file.
 func (pf *ParquetFile) Close() error {
+	pf.mu.Lock()
+	defer pf.mu.Unlock()
+	pf.st, pf.shared = nil, nil
 	if pf.obj == nil {
 		pf.src = nil
 		return nil

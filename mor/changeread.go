@@ -80,7 +80,7 @@ func (p *ChangePlan) readBatch() int {
 }
 
 func (p *ChangePlan) readOptions() lsio.ReadOptions {
-	return lsio.ReadOptions{BatchSize: int64(p.readBatch()), Allocator: p.opts.Allocator}
+	return lsio.ReadOptions{BatchSize: int64(p.readBatch()), Allocator: p.opts.Allocator, Cache: p.opts.Cache}
 }
 
 // keySpec returns the comparison view of the table's primary key.

@@ -58,6 +58,8 @@ type ChangeOptions struct {
 	BatchSize int
 	// Allocator for the records produced (default memory.DefaultAllocator).
 	Allocator memory.Allocator
+	// Cache is passed to lsio.ReadOptions.
+	Cache *lsio.FileCache
 }
 
 // TouchedFile is a file added or removed by a row-changing commit in the

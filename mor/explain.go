@@ -43,7 +43,7 @@ func (p *Plan) AboveMerge() Expr {
 // probes the key columns of the kept row groups before reading the rest.
 func (p *Plan) RowGroups(ctx context.Context, st lsio.Storage) (total, kept int, err error) {
 	// Only the footer is needed: never fetch a whole object.
-	ropts := lsio.ReadOptions{Allocator: p.opts.Allocator, WholeObjectBelow: -1}
+	ropts := lsio.ReadOptions{Allocator: p.opts.Allocator, WholeObjectBelow: -1, Cache: p.opts.Cache}
 	for _, t := range p.Tasks {
 		for _, f := range t.Files {
 			if err := ctx.Err(); err != nil {

@@ -40,6 +40,9 @@ type ScanOptions struct {
 	Allocator memory.Allocator
 	// WholeObjectBelow is passed to lsio.ReadOptions.
 	WholeObjectBelow int64
+	// Cache, when set, keeps the footers, bloom filters and page indexes
+	// of the files read (lsio.ReadOptions.Cache).
+	Cache *lsio.FileCache
 	// IncludeDeleted, for maintenance jobs only, is unused by plain reads.
 }
 
@@ -571,19 +574,7 @@ func (p *Plan) rowGroupMayMatch(pf *lsio.ParquetFile, rg int) bool {
 			if err != nil {
 				continue
 			}
-			bounds := func(v any) (int, int, bool) {
-				if !st.HasMinMax {
-					return 0, 0, false
-				}
-				lit, err := normalizeLiteral(fld.Type, v)
-				if err != nil {
-					return 0, 0, false
-				}
-				lo, ok1 := compareValues(st.Min, lit)
-				hi, ok2 := compareValues(st.Max, lit)
-				return lo, hi, ok1 && ok2
-			}
-			if !rangeMayMatch([]Expr{c}, col, bounds, st.NullCount > 0) {
+			if !statsMayMatch([]Expr{c}, col, fld.Type, st) {
 				return false
 			}
 		}

@@ -37,7 +37,7 @@ func (p *Plan) OpenTaskFull(ctx context.Context, st lsio.Storage, t Task) (array
 // and a key lookup merges only the rows of its key.
 func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *arrow.Schema, keyFilter []Expr) (array.RecordReader, error) {
 	tbl := p.Snapshot.Table
-	ropts := lsio.ReadOptions{BatchSize: int64(p.opts.BatchSize), Allocator: p.opts.Allocator, WholeObjectBelow: p.opts.WholeObjectBelow}
+	ropts := lsio.ReadOptions{BatchSize: int64(p.opts.BatchSize), Allocator: p.opts.Allocator, WholeObjectBelow: p.opts.WholeObjectBelow, Cache: p.opts.Cache}
 	if len(tbl.PrimaryKey) == 0 {
 		return p.openConcat(ctx, st, t, schema, ropts), nil
 	}
@@ -83,15 +83,23 @@ func (p *Plan) openMerged(ctx context.Context, st lsio.Storage, t Task, schema *
 func (p *Plan) openRun(ctx context.Context, st lsio.Storage, f catalog.DataFile, schema *arrow.Schema, keyFilter []Expr, ropts lsio.ReadOptions) (_ Run, ok bool, _ error) {
 	tbl := p.Snapshot.Table
 	cdc := tbl.Properties[catalog.PropCDCColumn]
+	point := pointFilter(keyFilter)
+	if point {
+		ropts.WholeObjectBelow = -1 // a lookup reads a few pages, never whole objects
+	}
 	pf, err := lsio.OpenParquet(ctx, st, f.Path, ropts)
 	if err != nil {
 		return Run{}, false, fmt.Errorf("open %s: %w", f.Path, err)
 	}
 	rgs := p.rowGroups(pf)
-	if len(rgs) > 0 && pointFilter(keyFilter) {
-		if rgs, err = probeRowGroups(ctx, pf, rgs, tbl.PrimaryKey, And(keyFilter...)); err != nil {
+	var loc map[int][]lsio.RowRange
+	if len(rgs) > 0 && point {
+		if loc, err = p.locateKeys(ctx, pf, rgs, keyFilter); err != nil {
 			pf.Close()
 			return Run{}, false, fmt.Errorf("read %s: %w", f.Path, err)
+		}
+		if len(loc) == 0 {
+			rgs = nil
 		}
 	}
 	if len(rgs) == 0 {
@@ -105,13 +113,18 @@ func (p *Plan) openRun(ctx context.Context, st lsio.Storage, f catalog.DataFile,
 		}
 	}
 	proj := project(pf.Schema(), f, wanted, []string{DeleteMarkerColumn}, false)
-	rr, err := pf.Read(ctx, proj.read, rgs)
+	var rr array.RecordReader
+	if loc != nil {
+		rr, err = readLocated(ctx, pf, proj.read, loc)
+	} else {
+		rr, err = pf.Read(ctx, proj.read, rgs)
+	}
 	if err != nil {
 		pf.Close()
 		return Run{}, false, fmt.Errorf("read %s: %w", f.Path, err)
 	}
 	run := closeWith(projectReader(rr, proj, p.opts.Allocator), pf.Close)
-	if len(keyFilter) > 0 {
+	if len(keyFilter) > 0 && loc == nil {
 		run = filterReader(ctx, run, And(keyFilter...), p.opts.Allocator)
 	}
 	return Run{Reader: run, Seq: f.Seq}, true, nil
@@ -235,8 +248,8 @@ func (p *Plan) finish(ctx context.Context, in array.RecordReader) array.RecordRe
 }
 
 // pointFilter reports whether conjuncts name single keys (equality or IN),
-// so that few row groups hold matching rows and reading the key columns
-// first to find them is worth it.
+// so that few rows match and locating them first (see locateKeys) is
+// worth it.
 func pointFilter(conj []Expr) bool {
 	for _, c := range conj {
 		switch e := c.(type) {
@@ -249,37 +262,6 @@ func pointFilter(conj []Expr) bool {
 		}
 	}
 	return false
-}
-
-// probeRowGroups reads only the key columns of the row groups rgs and keeps
-// the row groups where some row matches the key filter e: the other
-// columns of the rest are never decoded.
-func probeRowGroups(ctx context.Context, pf *lsio.ParquetFile, rgs []int, key []string, e Expr) ([]int, error) {
-	var keep []int
-	for _, rg := range rgs {
-		rr, err := pf.Read(ctx, key, []int{rg})
-		if err != nil {
-			return nil, err
-		}
-		hit := false
-		for !hit && rr.Next() {
-			ok, err := Matches(e, rr.RecordBatch())
-			if err != nil {
-				rr.Release()
-				return nil, err
-			}
-			hit = slices.Contains(ok, true)
-		}
-		err = rr.Err()
-		rr.Release()
-		if err != nil {
-			return nil, err
-		}
-		if hit {
-			keep = append(keep, rg)
-		}
-	}
-	return keep, nil
 }
 
 // filterReader keeps the rows of in for which e is true, skipping records

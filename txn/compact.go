@@ -178,7 +178,10 @@ func (w *Writer) compactTask(ctx context.Context, tbl *catalog.Table, plan *mor.
 		seq = max(seq, f.Seq)
 	}
 	p := filePath(tbl, t.Partition, writeID, t.Bucket)
-	pw, err := lsio.NewParquetWriter(ctx, w.cfg.Storage, p, rr.Schema(), w.cfg.Write)
+	opts := w.cfg.Write
+	opts.KeyColumns = tbl.PrimaryKey
+	opts.Rows = t.Rows()
+	pw, err := lsio.NewParquetWriter(ctx, w.cfg.Storage, p, rr.Schema(), opts)
 	if err != nil {
 		return catalog.DataFile{}, err
 	}

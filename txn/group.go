@@ -368,6 +368,8 @@ func (w *Writer) writeFile(ctx context.Context, tbl *catalog.Table, writeID stri
 	p := filePath(tbl, s.partition, writeID, s.bucket)
 	opts := w.cfg.Write
 	opts.PlainColumns = append(slices.Clone(opts.PlainColumns), mostlyDistinct(s.rec)...)
+	opts.KeyColumns = tbl.PrimaryKey
+	opts.Rows = s.rec.NumRows()
 	rec := nullableWhereNull(s.rec)
 	defer rec.Release()
 	stats, err := lsio.WriteParquet(ctx, w.cfg.Storage, p, rec.Schema(), []arrow.RecordBatch{rec}, opts)
