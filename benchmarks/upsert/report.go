@@ -35,7 +35,7 @@ const (
 )
 
 // systemOrder is the row order of every table.
-var systemOrder = []string{SysLocal, SysMinIO, SysFlight, SysDuckNative, SysDuckParquet, SysLanceDB, SysIceberg, SysPqarrow}
+var systemOrder = []string{SysLocal, SysMinIO, SysFlight, SysFlightMinIO, SysDuckNative, SysDuckParquet, SysLanceDB, SysIceberg, SysPqarrow}
 
 // MachineName describes this machine for report file names, such as
 // "2cpu-amd-epyc".
