@@ -45,10 +45,10 @@ func selectiveMarkdown(res *Results) string {
 		cfg.Lookups, cfg.Lookups, inListKeys, cfg.LookupBudget, minLookups, inListKeys, cfg.Reps)
 	p("Command: `go run ./benchmarks/cmd/upsertbench -selective -scale %g -reps %d -lookups %d` (`make bench-selective` at full scale).\n\n",
 		cfg.Scale, cfg.Reps, cfg.Lookups)
-	p("Over Flight SQL every query is timed from the client: GetFlightInfo (`Execute`) of `SELECT * FROM bench10 WHERE ...`, then a DoGet of every endpoint, "+
-		"in parallel, read to the end, with arrow-go's client on a loopback gRPC connection to the server in the same process. "+
-		"DuckDB (native table, PRIMARY KEY (uuid)) and LanceDB run in-process: DuckDB's point lookup is a prepared `WHERE uuid = ?`, its other queries "+
-		"return Arrow; LanceDB's queries are `query().where(...)` streamed to the end inside one node process, after BTREE indexes on uuid and requests "+
+	p("Over Flight SQL every query is timed from the client: GetFlightInfo (`Execute`) of `SELECT * FROM bench10 WHERE ...`, then a DoGet of every endpoint, " +
+		"in parallel, read to the end, with arrow-go's client on a loopback gRPC connection to the server in the same process. " +
+		"DuckDB (native table, PRIMARY KEY (uuid)) and LanceDB run in-process: DuckDB's point lookup is a prepared `WHERE uuid = ?`, its other queries " +
+		"return Arrow; LanceDB's queries are `query().where(...)` streamed to the end inside one node process, after BTREE indexes on uuid and requests " +
 		"and a BITMAP index on city.\n\n")
 	if len(res.Problems) > 0 {
 		p("## Problems\n\n")
@@ -68,7 +68,7 @@ func selectiveMarkdown(res *Results) string {
 	writeLatencies(&b, res, MInList, SysFlight)
 	writeTable(&b, res, MFilter)
 	writeTable(&b, res, MRange)
-	p("The last two tables time building the table, which is not part of the selective reads: every base written once, "+
+	p("The last two tables time building the table, which is not part of the selective reads: every base written once, " +
 		"through the same write paths as the full suite; LanceDB's indexes afterwards.\n\n")
 	writeTable(&b, res, MTotalWrite)
 	writeTable(&b, res, MIndex)
