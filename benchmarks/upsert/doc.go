@@ -37,5 +37,7 @@
 // cross-check of every system's upsert semantics.
 //
 // Invariants: Run never leaves a process running and removes nothing
-// outside Config.WorkDir; a step that fails stops the run with its error.
+// outside Config.WorkDir (inside it, the catalog, warehouses and databases
+// of an earlier run, which would clash with this one's); a step that fails
+// stops the run with its error.
 package upsert

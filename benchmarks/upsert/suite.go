@@ -16,6 +16,10 @@ import (
 // filterCity is the non-key predicate of the filtered scan.
 const filterCity = "Berlin"
 
+// workState are the directories under WorkDir that hold the catalog,
+// warehouses and databases of a run.
+var workState = []string{"etcd", "warehouse", "duckdb-parquet", "iceberg", "lancedb"}
+
 // run is the state of one Run.
 type run struct {
 	cfg Config
@@ -49,6 +53,13 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return nil, err
+	}
+	// A work directory kept from an earlier run starts over: its catalog
+	// would still name the tables this run creates.
+	for _, d := range workState {
+		if err := os.RemoveAll(filepath.Join(cfg.WorkDir, d)); err != nil {
+			return nil, err
+		}
 	}
 	r := &run{cfg: cfg, res: &Results{Config: cfg, Started: time.Now()}, filterRows: map[string]map[string]int64{}}
 	t0 := time.Now()
