@@ -236,12 +236,14 @@ func (r *run) selectiveDuck(ctx context.Context) error {
 
 // timedLoop runs fn on items in order until all are done or budget has
 // passed (after at least minLookups), checks each returned want rows and
-// returns the latencies in seconds.
+// returns the latencies in seconds. Queries so slow that minLookups of
+// them do not fit stop at twice the budget, so a slow system cannot
+// stretch a full-scale run by many minutes.
 func timedLoop[T any](items []T, budget time.Duration, want int64, fn func(T) (int64, error)) ([]float64, error) {
 	lat := make([]float64, 0, len(items))
 	t0 := time.Now()
 	for i, it := range items {
-		if i >= minLookups && time.Since(t0) > budget {
+		if el := time.Since(t0); i >= minLookups && el > budget || i > 0 && el > 2*budget {
 			break
 		}
 		var rows int64

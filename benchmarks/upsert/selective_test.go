@@ -126,3 +126,28 @@ func TestInLists(t *testing.T) {
 		t.Errorf("inListSQL = %q", got)
 	}
 }
+
+func TestTimedLoop(t *testing.T) {
+	items := make([]int, 30)
+	for _, tc := range []struct {
+		name    string
+		budget  time.Duration
+		rows    int64
+		samples int
+		fails   bool
+	}{
+		{"all within the budget", time.Hour, 1, 30, false},
+		{"slow queries stop at twice the budget", time.Nanosecond, 1, 1, false},
+		{"wrong row count", time.Hour, 2, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lat, err := timedLoop(items, tc.budget, 1, func(int) (int64, error) { return tc.rows, nil })
+			if (err != nil) != tc.fails {
+				t.Fatalf("err = %v, want failure %v", err, tc.fails)
+			}
+			if len(lat) != tc.samples {
+				t.Errorf("%d samples, want %d", len(lat), tc.samples)
+			}
+		})
+	}
+}

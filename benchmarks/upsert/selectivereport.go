@@ -40,7 +40,7 @@ func selectiveMarkdown(res *Results) string {
 		res.Machine, runtime.NumCPU(), cores(), runtime.GOOS, runtime.GOARCH, runtime.Version(), res.Started.Format("2006-01-02 15:04 MST"),
 		cfg.Scale, thousands(res.Keys10), thousands(res.rowsOf(MBaseWrite)), thousands(res.rowsOf(MUpsertWrite)), cfg.Seed, res.Duration.Round(1e9))
 	p("Point lookups take up to %d existing keys and IN-lists up to %d lists of %d distinct existing keys, drawn at random with a fixed seed "+
-		"from the keys of the final table, the same for every system, in the same order; each loop stops after %s (after at least %d queries). "+
+		"from the keys of the final table, the same for every system, in the same order; each loop stops after %s once it has %d samples, and after twice that in any case. "+
 		"Every lookup must return 1 row and every IN-list %d. Filtered scans are timed %d times and their row counts must agree across systems.\n\n",
 		cfg.Lookups, cfg.Lookups, inListKeys, cfg.LookupBudget, minLookups, inListKeys, cfg.Reps)
 	p("Command: `go run ./benchmarks/cmd/upsertbench -selective -scale %g -reps %d -lookups %d` (`make bench-selective` at full scale).\n\n",
