@@ -29,8 +29,8 @@ import (
 func main() {
 	cfg := upsert.DefaultConfig()
 	flag.Float64Var(&cfg.Scale, "scale", cfg.Scale, "fraction of the published row counts (10M base rows, upserts of 2M)")
-	flag.IntVar(&cfg.Reps, "reps", cfg.Reps, "times each base write and read is timed (the report shows the median)")
-	flag.IntVar(&cfg.Lookups, "lookups", cfg.Lookups, "point lookups per system")
+	flag.IntVar(&cfg.Reps, "reps", cfg.Reps, "times each base write and read is timed (the report shows the median); with -selective, times each filtered scan is timed")
+	flag.IntVar(&cfg.Lookups, "lookups", cfg.Lookups, "point lookups per system (with -selective also IN-lists of 100 keys); each loop stops after a minute once it has 20")
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "workload generator seed")
 	work := flag.String("work", "", "work directory for data, warehouses and databases (default: a new temporary directory, removed at the end)")
 	out := flag.String("out", "benchmarks/results", "directory of the report")
