@@ -32,7 +32,7 @@
 //
 // Output: {"series": [{"name", "base": [s...], "upserts": [s...],
 //          "reads": [{"upserts": k, "seconds": [s...], "rows": n}],
-//          "selective": {"indexes": [{"column", "type", "seconds"}],
+//          "selective": {"indexes": [{"column", "type", "seconds"}], "indexUsed": {"lookup": bool, "inList": bool, <filter name>: bool},
 //                        "lookups": {"seconds": [...], "rows": [...]}, "inLists": {...},
 //                        "filters": [{"name", "seconds": [...], "rows": [...]}]}}]}
 
@@ -102,6 +102,13 @@ async function runSelective(tbl, sel) {
     });
     out.indexes.push({ column: ix.column, type: ix.type, seconds: secs });
   }
+  // Whether the plan of each kind of query reads through a scalar index
+  // (not timed).
+  out.indexUsed = {};
+  const usesIndex = async (where) => (await tbl.query().where(where).explainPlan()).includes("ScalarIndexQuery");
+  if (sel.lookups && sel.lookups.length > 0) out.indexUsed.lookup = await usesIndex(`uuid = ${quote(sel.lookups[0])}`);
+  if (sel.inLists && sel.inLists.length > 0) out.indexUsed.inList = await usesIndex(`uuid IN (${sel.inLists[0].map(quote).join(", ")})`);
+  for (const f of sel.filters || []) out.indexUsed[f.name] = await usesIndex(f.where);
   const budget = sel.budgetSeconds || 60;
   const minCount = sel.minCount || 20;
   out.lookups = await timedLoop(sel.lookups || [], budget, minCount, (k) =>

@@ -70,9 +70,12 @@ type lanceSelectiveOut struct {
 		Type    string  `json:"type"`
 		Seconds float64 `json:"seconds"`
 	} `json:"indexes"`
-	Lookups lanceTimings `json:"lookups"`
-	InLists lanceTimings `json:"inLists"`
-	Filters []struct {
+	// IndexUsed says, by query kind ("lookup", "inList", a filter's name),
+	// whether LanceDB's plan (explainPlan) reads through a scalar index.
+	IndexUsed map[string]bool `json:"indexUsed"`
+	Lookups   lanceTimings    `json:"lookups"`
+	InLists   lanceTimings    `json:"inLists"`
+	Filters   []struct {
 		Name string `json:"name"`
 		lanceTimings
 	} `json:"filters"`

@@ -65,6 +65,12 @@ func TestSmokeSelective(t *testing.T) {
 			}
 		}
 	}
+	// LanceDB's plans must read through the scalar indexes built for them.
+	for _, m := range []string{MLookup, MInList, MFilter, MRange} {
+		if r, ok := res.Get(m, SysLanceDB); ok && !strings.Contains(r.Note, "reads through the index") {
+			t.Errorf("%s / LanceDB: %s", m, r.Note)
+		}
+	}
 	for _, m := range []string{MFilter, MRange} {
 		ref, _ := res.Get(m, SysDuckNative)
 		if ref.Rows == 0 {
