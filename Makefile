@@ -5,6 +5,7 @@
 #   make test-scale  only the scale-out test: three server processes, three etcd members, MinIO
 #   make fuzz    run every fuzz target for FUZZTIME each (default 5m; FUZZTIME=30m for a night)
 #   make bench   run the upsert benchmark suite against its peers (full scale; BENCH_FLAGS=-scale=0.1 for less)
+#   make bench-selective  only its selective reads: lookups, IN-lists, filtered scans (full scale, about 25 min)
 
 GO            ?= go
 GOBIN         := $(shell $(GO) env GOPATH)/bin
@@ -13,7 +14,7 @@ HELM_VERSION  := v3.22.0
 # Packages that run goroutines get a second pass under the race detector.
 RACE_PKGS     := ./catalog/... ./lsio/... ./mor/... ./txn/... ./maintain/... ./flightsql/... ./cmd/...
 
-.PHONY: deps test test-race test-scale vet run bench clean fuzz fuzz-short
+.PHONY: deps test test-race test-scale vet run bench bench-selective clean fuzz fuzz-short
 
 # Fuzz targets as package:target. `go test ./...` runs their seed corpora
 # (and the regression inputs in testdata/fuzz); `make test` fuzzes each for
@@ -73,6 +74,10 @@ run:
 # Writes benchmarks/results/<machine>-<date>.md and its charts.
 bench: deps
 	LAKESOUL_MINIO_BIN=$(GOBIN)/minio $(GO) run ./benchmarks/cmd/upsertbench $(BENCH_FLAGS)
+
+# Writes benchmarks/results/<machine>-<date>-selective.md.
+bench-selective: deps
+	LAKESOUL_MINIO_BIN=$(GOBIN)/minio $(GO) run ./benchmarks/cmd/upsertbench -selective $(BENCH_FLAGS)
 
 clean:
 	rm -rf lakesoul-data

@@ -16,12 +16,25 @@
 //       "upserts": ["/tmp/x/u10-001.arrow", ...],
 //       "readAfter": [10],                 // full reads after these numbers of upserts
 //       "readReps": 3,
-//       "readRepsAt": {"100": 3}           // optional: reps for some reads
+//       "readRepsAt": {"100": 3},          // optional: reps for some reads
+//       "selective": {                     // optional: selective reads after the upserts
+//         "indexes": [{"column": "uuid", "type": "btree"}, ...],   // built first, each timed
+//         "lookups": ["key", ...],         // point lookups uuid = 'key'
+//         "inLists": [["key", ...], ...],  // uuid IN (...)
+//         "filters": [{"name": "...", "where": "city = 'Berlin'"}],
+//         "reps": 3,                       // times each filter is run
+//         "budgetSeconds": 60,             // a loop of lookups or IN-lists stops after this,
+//         "minCount": 20                   // once it has done at least this many (after twice
+//                                          // the budget in any case)
+//       }
 //     }]
 //   }
 //
 // Output: {"series": [{"name", "base": [s...], "upserts": [s...],
-//          "reads": [{"upserts": k, "seconds": [s...], "rows": n}]}]}
+//          "reads": [{"upserts": k, "seconds": [s...], "rows": n}],
+//          "selective": {"indexes": [{"column", "type", "seconds"}], "indexUsed": {"lookup": bool, "inList": bool, <filter name>: bool},
+//                        "lookups": {"seconds": [...], "rows": [...]}, "inLists": {...},
+//                        "filters": [{"name", "seconds": [...], "rows": [...]}]}}]}
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -44,12 +57,77 @@ async function timed(fn) {
 }
 
 // fullRead streams every row of the table's latest version and counts them.
-async function fullRead(tbl) {
+function fullRead(tbl) {
+  return countRows(tbl.query());
+}
+
+// countRows streams a query to the end and counts its rows.
+async function countRows(q) {
   let rows = 0;
-  for await (const batch of tbl.query()) {
+  for await (const batch of q) {
     rows += batch.numRows;
   }
   return rows;
+}
+
+function quote(key) {
+  return "'" + key.replaceAll("'", "''") + "'";
+}
+
+// timedLoop runs fn on items in order until all are done or budget seconds
+// have passed (after at least minCount; at twice the budget in any case),
+// timing each call.
+async function timedLoop(items, budget, minCount, fn) {
+  const out = { seconds: [], rows: [] };
+  const t0 = performance.now();
+  for (let i = 0; i < items.length; i++) {
+    const elapsed = (performance.now() - t0) / 1000;
+    if ((i >= minCount && elapsed > budget) || (i > 0 && elapsed > 2 * budget)) break;
+    const [secs, rows] = await timed(() => fn(items[i]));
+    out.seconds.push(secs);
+    out.rows.push(rows);
+  }
+  return out;
+}
+
+// runSelective indexes the table, then times point lookups, IN-lists and
+// filtered scans on it.
+async function runSelective(tbl, sel) {
+  const out = { indexes: [], lookups: null, inLists: null, filters: [] };
+  for (const ix of sel.indexes || []) {
+    const config = ix.type === "bitmap" ? lancedb.Index.bitmap() : lancedb.Index.btree();
+    const [secs] = await timed(async () => {
+      await tbl.createIndex(ix.column, { config, replace: true });
+      await tbl.waitForIndex([`${ix.column}_idx`], 3600);
+    });
+    out.indexes.push({ column: ix.column, type: ix.type, seconds: secs });
+  }
+  // Whether the plan of each kind of query reads through a scalar index
+  // (not timed).
+  out.indexUsed = {};
+  const usesIndex = async (where) => (await tbl.query().where(where).explainPlan()).includes("ScalarIndexQuery");
+  if (sel.lookups && sel.lookups.length > 0) out.indexUsed.lookup = await usesIndex(`uuid = ${quote(sel.lookups[0])}`);
+  if (sel.inLists && sel.inLists.length > 0) out.indexUsed.inList = await usesIndex(`uuid IN (${sel.inLists[0].map(quote).join(", ")})`);
+  for (const f of sel.filters || []) out.indexUsed[f.name] = await usesIndex(f.where);
+  const budget = sel.budgetSeconds || 60;
+  const minCount = sel.minCount || 20;
+  out.lookups = await timedLoop(sel.lookups || [], budget, minCount, (k) =>
+    countRows(tbl.query().where(`uuid = ${quote(k)}`)),
+  );
+  out.inLists = await timedLoop(sel.inLists || [], budget, minCount, (keys) =>
+    countRows(tbl.query().where(`uuid IN (${keys.map(quote).join(", ")})`)),
+  );
+  const reps = Math.max(1, sel.reps || 1);
+  for (const f of sel.filters || []) {
+    const rec = { name: f.name, seconds: [], rows: [] };
+    for (let r = 0; r < reps; r++) {
+      const [secs, rows] = await timed(() => countRows(tbl.query().where(f.where)));
+      rec.seconds.push(secs);
+      rec.rows.push(rows);
+    }
+    out.filters.push(rec);
+  }
+  return out;
 }
 
 async function runSeries(db, s) {
@@ -89,6 +167,7 @@ async function runSeries(db, s) {
     out.upserts.push(secs);
     if (readAfter.has(i + 1)) await read(i + 1);
   }
+  if (s.selective) out.selective = await runSelective(tbl, s.selective);
   tbl.close();
   return out;
 }

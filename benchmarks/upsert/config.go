@@ -53,9 +53,9 @@ type Config struct {
 	// Reps is the number of times each base write and each read is timed;
 	// the report shows the median. Every upsert is one sample.
 	Reps int
-	// Lookups is the number of point lookups by primary key per system;
-	// a system stops early once LookupBudget has passed (after at least
-	// 20 lookups).
+	// Lookups is the number of point lookups by primary key per system
+	// (in the selective mode also the number of IN-lists of 100 keys); a
+	// system stops early once LookupBudget has passed (after at least 20).
 	Lookups      int
 	LookupBudget time.Duration
 	// WorkDir holds the generated data, warehouses and databases; required.
@@ -68,6 +68,12 @@ type Config struct {
 	// SkipIceberg leaves out Apache Iceberg (iceberg-go), the longest part
 	// of a full-scale run.
 	SkipIceberg bool
+	// Selective runs only the selective-reads mode (selective.go): the
+	// 10-upsert table on lakesoul-flight (local and S3), the DuckDB native
+	// table and LanceDB, then point lookups, IN-lists and filtered scans.
+	// DuckDB over Parquet, Iceberg, the 100-upsert series and compaction
+	// are left out, and every base is written once.
+	Selective bool
 	// ProfileDir, when set, receives CPU profiles of lakesoul-flight's
 	// write and read steps (go tool pprof -top FILE).
 	ProfileDir string

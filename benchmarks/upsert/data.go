@@ -35,6 +35,9 @@ type dataset struct {
 	Keys100At map[int]int64
 	// LookupKeys are existing keys to look up, drawn at random.
 	LookupKeys []string
+	// InLists are lists of inListKeys distinct existing keys, drawn at
+	// random; only in the selective mode.
+	InLists [][]string
 }
 
 // generate writes the workload under dir.
@@ -64,6 +67,10 @@ func generate(ctx context.Context, cfg Config, dir string) (*dataset, error) {
 	for range cfg.Lookups {
 		ds.LookupKeys = append(ds.LookupKeys, g.UUID(r.Int64N(ds.Keys10)))
 	}
+	if cfg.Selective {
+		ds.InLists = drawInLists(g, rand.New(rand.NewPCG(cfg.Seed, 100)), cfg.Lookups, ds.Keys10)
+		return ds, nil
+	}
 
 	// The small-upsert series starts from the same base: a second generator
 	// with the same seed, advanced past the base.
@@ -78,6 +85,25 @@ func generate(ctx context.Context, cfg Config, dir string) (*dataset, error) {
 		ds.Keys100At[i] = g100.Keys()
 	}
 	return ds, nil
+}
+
+// drawInLists draws n lists of inListKeys distinct keys out of the first
+// keys keys of g.
+func drawInLists(g *workload.Generator, r *rand.Rand, n int, keys int64) [][]string {
+	out := make([][]string, n)
+	for i := range out {
+		seen := make(map[int64]bool, inListKeys)
+		list := make([]string, 0, inListKeys)
+		for len(list) < inListKeys {
+			k := r.Int64N(keys)
+			if !seen[k] {
+				seen[k] = true
+				list = append(list, g.UUID(k))
+			}
+		}
+		out[i] = list
+	}
+	return out
 }
 
 // upsertFile generates one upsert round without duplicate keys and stores it.

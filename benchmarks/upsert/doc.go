@@ -25,11 +25,19 @@
 //     delete files on uuid, applied at read time;
 //   - LakeSoul's published figures, as reference rows that are not run here.
 //
+// The selective mode (Config.Selective, selective.go) builds only the
+// 10-upsert table on lakesoul-flight, DuckDB's native table and LanceDB
+// (indexed), then times point lookups, IN-lists of 100 keys and filtered
+// scans, over Flight SQL and in-process, and checks that every system
+// returns the same rows.
+//
 // Every timed step reads its input from memory (loading an IPC file is never
 // timed) and each read step checks that it returned the number of rows the
 // generator says the table must hold, so the run doubles as a correctness
 // cross-check of every system's upsert semantics.
 //
 // Invariants: Run never leaves a process running and removes nothing
-// outside Config.WorkDir; a step that fails stops the run with its error.
+// outside Config.WorkDir (inside it, the catalog, warehouses and databases
+// of an earlier run, which would clash with this one's); a step that fails
+// stops the run with its error.
 package upsert

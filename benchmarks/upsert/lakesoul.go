@@ -30,6 +30,36 @@ type lakesoul struct {
 	st   lsio.Storage
 	w    *txn.Writer
 	root string // directory of a local warehouse; "" on S3
+	// closeStorage, when set, closes st after the catalog.
+	closeStorage func() error
+}
+
+// openLocal opens lakesoul-flight on the local warehouse under WorkDir.
+func openLocal(ctx context.Context, cfg Config, client *clientv3.Client) (*lakesoul, error) {
+	st, err := lsio.NewLocal(filepath.Join(cfg.WorkDir, "warehouse"))
+	if err != nil {
+		return nil, err
+	}
+	return newLakesoul(ctx, client, "/local/", st, st.Root(), cfg.Logger)
+}
+
+// openS3 opens lakesoul-flight on a warehouse in cfg.S3, creating the
+// bucket when missing.
+func openS3(ctx context.Context, cfg Config, client *clientv3.Client) (*lakesoul, error) {
+	s3 := lsio.DefaultS3Config()
+	s3.Endpoint, s3.AccessKey, s3.SecretKey = cfg.S3.Endpoint, cfg.S3.AccessKey, cfg.S3.SecretKey
+	s3.Bucket, s3.Prefix, s3.Insecure, s3.CreateBucket = cfg.S3.Bucket, "warehouse", true, true
+	st, err := lsio.NewS3(ctx, s3)
+	if err != nil {
+		return nil, err
+	}
+	l, err := newLakesoul(ctx, client, "/s3/", st, "", cfg.Logger)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	l.closeStorage = st.Close
+	return l, nil
 }
 
 func newLakesoul(ctx context.Context, client *clientv3.Client, prefix string, st lsio.Storage, root string, log *slog.Logger) (*lakesoul, error) {
@@ -47,7 +77,15 @@ func newLakesoul(ctx context.Context, client *clientv3.Client, prefix string, st
 	return &lakesoul{cat: cat, st: st, w: w, root: root}, nil
 }
 
-func (l *lakesoul) Close() error { return l.cat.Close() }
+func (l *lakesoul) Close() error {
+	err := l.cat.Close()
+	if l.closeStorage != nil {
+		if e := l.closeStorage(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
 
 func (l *lakesoul) createTable(ctx context.Context, name string) (*catalog.Table, error) {
 	return l.cat.CreateTable(ctx, catalog.TableSpec{

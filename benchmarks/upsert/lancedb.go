@@ -30,6 +30,55 @@ type lanceSeries struct {
 	ReadReps  int      `json:"readReps"`
 	// ReadRepsAt overrides ReadReps for the reads after some upserts.
 	ReadRepsAt map[int]int `json:"readRepsAt,omitempty"`
+	// Selective, when set, runs the selective reads after the upserts.
+	Selective *lanceSelective `json:"selective,omitempty"`
+}
+
+// lanceSelective is the selective-reads part of a series: scalar indexes
+// built after the last upsert, then point lookups and IN-lists (each loop
+// stopping after budgetSeconds, once minCount are done) and filtered scans.
+type lanceSelective struct {
+	Indexes       []lanceIndex  `json:"indexes"`
+	Lookups       []string      `json:"lookups"`
+	InLists       [][]string    `json:"inLists"`
+	Filters       []lanceFilter `json:"filters"`
+	Reps          int           `json:"reps"`
+	BudgetSeconds float64       `json:"budgetSeconds"`
+	MinCount      int           `json:"minCount"`
+}
+
+type lanceIndex struct {
+	Column string `json:"column"`
+	Type   string `json:"type"` // "btree" or "bitmap"
+}
+
+type lanceFilter struct {
+	Name  string `json:"name"`
+	Where string `json:"where"`
+}
+
+// lanceTimings is a timed loop or repeated query: the seconds and the rows
+// of each sample.
+type lanceTimings struct {
+	Seconds []float64 `json:"seconds"`
+	Rows    []int64   `json:"rows"`
+}
+
+type lanceSelectiveOut struct {
+	Indexes []struct {
+		Column  string  `json:"column"`
+		Type    string  `json:"type"`
+		Seconds float64 `json:"seconds"`
+	} `json:"indexes"`
+	// IndexUsed says, by query kind ("lookup", "inList", a filter's name),
+	// whether LanceDB's plan (explainPlan) reads through a scalar index.
+	IndexUsed map[string]bool `json:"indexUsed"`
+	Lookups   lanceTimings    `json:"lookups"`
+	InLists   lanceTimings    `json:"inLists"`
+	Filters   []struct {
+		Name string `json:"name"`
+		lanceTimings
+	} `json:"filters"`
 }
 
 // lanceOutput is what bench.mjs prints.
@@ -43,6 +92,7 @@ type lanceOutput struct {
 			Seconds []float64 `json:"seconds"`
 			Rows    int64     `json:"rows"`
 		} `json:"reads"`
+		Selective *lanceSelectiveOut `json:"selective"`
 	} `json:"series"`
 }
 

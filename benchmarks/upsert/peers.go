@@ -3,6 +3,7 @@ package upsert
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,23 +11,13 @@ import (
 
 	"github.com/apache/iceberg-go"
 	clientv3 "go.etcd.io/etcd/client/v3"
-
-	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
 // lakesoulS3 runs the 10-upsert series on MinIO: writes, the merged read
 // and point lookups.
 func (r *run) lakesoulS3(ctx context.Context, client *clientv3.Client) error {
 	cfg, ds := r.cfg, r.ds
-	s3 := lsio.DefaultS3Config()
-	s3.Endpoint, s3.AccessKey, s3.SecretKey = cfg.S3.Endpoint, cfg.S3.AccessKey, cfg.S3.SecretKey
-	s3.Bucket, s3.Prefix, s3.Insecure, s3.CreateBucket = cfg.S3.Bucket, "warehouse", true, true
-	st, err := lsio.NewS3(ctx, s3)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	l, err := newLakesoul(ctx, client, "/s3/", st, "", cfg.Logger)
+	l, err := openS3(ctx, cfg, client)
 	if err != nil {
 		return err
 	}
@@ -81,7 +72,7 @@ func (r *run) duckNative(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.filterRows[SysDuckNative] = rows
+	r.addFilterRows(MFilter, SysDuckNative, rows)
 	r.res.add(Result{Measure: MFilter, System: SysDuckNative, Seconds: secs, Rows: rows})
 	return nil
 }
@@ -133,7 +124,7 @@ func (r *run) duckParquet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.filterRows[SysDuckParquet] = rows
+	r.addFilterRows(MFilter, SysDuckParquet, rows)
 	r.res.add(Result{Measure: MFilter, System: SysDuckParquet, Seconds: secs, Rows: rows, Note: "filter applied after the merge"})
 
 	small, _, sups, err := d.parquetWrites(ctx, dir, "w100", ds.Base, ds.Up100, 0)
@@ -181,7 +172,7 @@ func (r *run) iceberg(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("filtered scan: %w", err)
 	}
-	r.filterRows[SysIceberg] = frows
+	r.addFilterRows(MFilter, SysIceberg, frows)
 	r.res.add(Result{Measure: MFilter, System: SysIceberg, Seconds: fsecs, Rows: frows,
 		Note: "row filter city = 'Berlin' on the data files' rows, equality deletes drop a key's older rows whatever their city; " + readTasksNote(calls)})
 	r.progress("%s: filtered scan %s", SysIceberg, secs1(fsecs))
@@ -262,18 +253,16 @@ func (r *run) lanceDB(ctx context.Context) error {
 // crossCheckFilter records a problem when the systems' filtered scans
 // disagree: a filter applied before the merge lets old versions leak.
 func (r *run) crossCheckFilter() {
-	var parts []string
-	counts := map[int64]bool{}
-	names := make([]string, 0, len(r.filterRows))
-	for n := range r.filterRows {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		counts[r.filterRows[n]] = true
-		parts = append(parts, fmt.Sprintf("%s %d", n, r.filterRows[n]))
-	}
-	if len(counts) > 1 {
-		r.res.Problems = append(r.res.Problems, "filtered scans disagree: "+strings.Join(parts, ", "))
+	for _, m := range slices.Sorted(maps.Keys(r.filterRows)) {
+		bySystem := r.filterRows[m]
+		var parts []string
+		counts := map[int64]bool{}
+		for _, n := range slices.Sorted(maps.Keys(bySystem)) {
+			counts[bySystem[n]] = true
+			parts = append(parts, fmt.Sprintf("%s %d", n, bySystem[n]))
+		}
+		if len(counts) > 1 {
+			r.res.Problems = append(r.res.Problems, m+": systems disagree: "+strings.Join(parts, ", "))
+		}
 	}
 }

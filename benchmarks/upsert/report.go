@@ -35,7 +35,7 @@ const (
 )
 
 // systemOrder is the row order of every table.
-var systemOrder = []string{SysLocal, SysMinIO, SysFlight, SysDuckNative, SysDuckParquet, SysLanceDB, SysIceberg, SysPqarrow}
+var systemOrder = []string{SysLocal, SysMinIO, SysFlight, SysFlightMinIO, SysDuckNative, SysDuckParquet, SysLanceDB, SysIceberg, SysPqarrow}
 
 // MachineName describes this machine for report file names, such as
 // "2cpu-amd-epyc".
@@ -55,8 +55,8 @@ func MachineName() string {
 	return fmt.Sprintf("%dcpu-%s", runtime.NumCPU(), slug)
 }
 
-// WriteReport writes dir/name.md and its charts (dir/name-*.png) and
-// returns the report's path.
+// WriteReport writes dir/name.md and its charts (dir/name-*.png; none in
+// the selective mode) and returns the report's path.
 func WriteReport(res *Results, dir, name string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -70,6 +70,9 @@ func WriteReport(res *Results, dir, name string) (string, error) {
 }
 
 func writeCharts(res *Results, dir, name string) ([]string, error) {
+	if res.Config.Selective {
+		return nil, nil // the selective report is tables only
+	}
 	var files []string
 	median := func(measure string) map[string]float64 {
 		m := map[string]float64{}
@@ -136,6 +139,9 @@ func present(res *Results, measures ...string) []string {
 
 // Markdown renders the report.
 func Markdown(res *Results, charts []string) string {
+	if res.Config.Selective {
+		return selectiveMarkdown(res)
+	}
 	var b strings.Builder
 	cfg := res.Config
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -171,7 +177,7 @@ func Markdown(res *Results, charts []string) string {
 	for _, m := range []string{MBaseWrite, MUpsertWrite, MTotalWrite, MSmallUpsertWrite, MRead10, MRead100, MCompact, MCompacted, MFilter, MFlight} {
 		writeTable(&b, res, m)
 	}
-	writeLookups(&b, res)
+	writeLatencies(&b, res, MLookup, SysLocal)
 	writeLine(&b, res)
 	writeReferences(&b, res)
 	if len(res.Profiles) > 0 {
@@ -224,30 +230,6 @@ func writeTable(b *strings.Builder, res *Results, measure string) {
 			len(r.Seconds), rps, mbpc, ratio, r.Note)
 	}
 	b.WriteString("\n")
-}
-
-func writeLookups(b *strings.Builder, res *Results) {
-	base, hasBase := res.Get(MLookup, SysLocal)
-	header := false
-	for _, s := range systemOrder {
-		r, ok := res.Get(MLookup, s)
-		if !ok {
-			continue
-		}
-		if !header {
-			fmt.Fprintf(b, "## %s\n\n| system | p50 | p99 | min - max | n | p50 vs lakesoul-flight | note |\n|---|---|---|---|---|---|---|\n", upperFirst(MLookup))
-			header = true
-		}
-		ratio := "-"
-		if hasBase {
-			ratio = fmt.Sprintf("%.2fx", quantile(r.Seconds, 0.5)/quantile(base.Seconds, 0.5))
-		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s - %s | %d | %s | %s |\n", r.System, ms(quantile(r.Seconds, 0.5)), ms(quantile(r.Seconds, 0.99)),
-			ms(r.Min()), ms(r.Max()), len(r.Seconds), ratio, r.Note)
-	}
-	if header {
-		b.WriteString("\n")
-	}
 }
 
 func writeLine(b *strings.Builder, res *Results) {

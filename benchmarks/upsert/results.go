@@ -10,6 +10,7 @@ const (
 	SysLocal       = "lakesoul-flight (local)"
 	SysMinIO       = "lakesoul-flight (MinIO)"
 	SysFlight      = "lakesoul-flight (Flight SQL)"
+	SysFlightMinIO = "lakesoul-flight (Flight SQL, MinIO)"
 	SysDuckNative  = "DuckDB native table"
 	SysDuckParquet = "DuckDB over Parquet"
 	SysLanceDB     = "LanceDB"
@@ -30,6 +31,12 @@ const (
 	MLookup           = "point lookup by primary key"
 	MFilter           = "filtered scan (city = 'Berlin')"
 	MFlight           = "full read over Flight SQL"
+
+	// Measures of the selective mode (Config.Selective).
+	MFlightLookup = "point lookup over Flight SQL"
+	MInList       = "IN-list of 100 keys"
+	MRange        = "filtered scan (requests BETWEEN 100000 AND 149999)"
+	MIndex        = "index creation"
 )
 
 // Result is the samples of one measure of one system.

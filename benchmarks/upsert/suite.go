@@ -10,21 +10,32 @@ import (
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/internal/etcdembed"
-	"github.com/lakesoul-io/lakesoul-flight/lsio"
 	"github.com/lakesoul-io/lakesoul-flight/mor"
 )
 
 // filterCity is the non-key predicate of the filtered scan.
 const filterCity = "Berlin"
 
+// workState are the directories under WorkDir that hold the catalog,
+// warehouses and databases of a run.
+var workState = []string{"etcd", "warehouse", "duckdb-parquet", "iceberg", "lancedb"}
+
 // run is the state of one Run.
 type run struct {
 	cfg Config
 	ds  *dataset
 	res *Results
-	// filterRows is the row count of the filtered scan per system, checked
-	// against each other at the end.
-	filterRows map[string]int64
+	// filterRows is the row count of each filtered scan (by measure) per
+	// system, checked against each other at the end.
+	filterRows map[string]map[string]int64
+}
+
+// addFilterRows records the rows a system's filtered scan returned.
+func (r *run) addFilterRows(measure, system string, rows int64) {
+	if r.filterRows[measure] == nil {
+		r.filterRows[measure] = map[string]int64{}
+	}
+	r.filterRows[measure][system] = rows
 }
 
 // Run generates the workload, runs every system on it and returns the
@@ -43,14 +54,25 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return nil, err
 	}
-	r := &run{cfg: cfg, res: &Results{Config: cfg, Started: time.Now()}, filterRows: map[string]int64{}}
+	// A work directory kept from an earlier run starts over: its catalog
+	// would still name the tables this run creates.
+	for _, d := range workState {
+		if err := os.RemoveAll(filepath.Join(cfg.WorkDir, d)); err != nil {
+			return nil, err
+		}
+	}
+	r := &run{cfg: cfg, res: &Results{Config: cfg, Started: time.Now()}, filterRows: map[string]map[string]int64{}}
 	t0 := time.Now()
 	ds, err := generate(ctx, cfg, filepath.Join(cfg.WorkDir, "data"))
 	if err != nil {
 		return nil, fmt.Errorf("upsert: generating the workload: %w", err)
 	}
 	r.ds, r.res.Keys10 = ds, ds.Keys10
-	r.progress("generated the workload: %d base rows, upserts of %d and %d rows (%s)", ds.Base.Rows, ds.Up10[0].Rows, ds.Up100[0].Rows, since(t0))
+	if cfg.Selective {
+		r.progress("generated the workload: %d base rows, upserts of %d rows (%s)", ds.Base.Rows, ds.Up10[0].Rows, since(t0))
+	} else {
+		r.progress("generated the workload: %d base rows, upserts of %d and %d rows (%s)", ds.Base.Rows, ds.Up10[0].Rows, ds.Up100[0].Rows, since(t0))
+	}
 
 	etcd, err := etcdembed.Start(ctx, etcdembed.Config{Dir: filepath.Join(cfg.WorkDir, "etcd"), Fast: true, Logger: cfg.Logger})
 	if err != nil {
@@ -63,12 +85,13 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	defer client.Close()
 
+	if cfg.Selective {
+		r.selective(ctx, client)
+		r.res.Duration = time.Since(r.res.Started)
+		return r.res, nil
+	}
 	r.step("lakesoul-flight (local)", func() error {
-		st, err := lsio.NewLocal(filepath.Join(cfg.WorkDir, "warehouse"))
-		if err != nil {
-			return err
-		}
-		l, err := newLakesoul(ctx, client, "/local/", st, st.Root(), cfg.Logger)
+		l, err := openLocal(ctx, cfg, client)
 		if err != nil {
 			return err
 		}
@@ -219,7 +242,7 @@ func (r *run) lakesoulLocal(ctx context.Context, l *lakesoul) error {
 	if err != nil {
 		return fmt.Errorf("filtered scan: %w", err)
 	}
-	r.filterRows[SysLocal] = frows
+	r.addFilterRows(MFilter, SysLocal, frows)
 	r.res.add(Result{Measure: MFilter, System: SysLocal, Seconds: fsecs, Rows: frows, Note: "predicate applied after the merge"})
 	r.progress("lakesoul-flight (local): %d lookups, filtered scan %s", len(lat), secs1(fsecs))
 

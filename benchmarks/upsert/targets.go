@@ -68,3 +68,48 @@ func evaluateTargets(res *Results) []target {
 	}
 	return out
 }
+
+// evaluateSelectiveTargets checks the goals of the selective mode: point
+// lookups and IN-lists over Flight SQL on the local warehouse (MinIO is
+// reported beside them) and filtered scans over Flight SQL within 2x of
+// the DuckDB native table.
+func evaluateSelectiveTargets(res *Results) []target {
+	var out []target
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**missed**"
+	}
+	latency := func(measure, sys, name string, q, limit float64) {
+		r, ok := res.Get(measure, sys)
+		if !ok {
+			out = append(out, target{name, "not measured", "-"})
+			return
+		}
+		v := quantile(r.Seconds, q)
+		out = append(out, target{name, fmt.Sprintf("%s (n = %d)", ms(v), len(r.Seconds)), verdict(v <= limit)})
+	}
+	reported := func(measure, sys, name string) {
+		if r, ok := res.Get(measure, sys); ok {
+			out = append(out, target{name, fmt.Sprintf("p50 %s, p99 %s (n = %d)", ms(quantile(r.Seconds, 0.5)), ms(quantile(r.Seconds, 0.99)), len(r.Seconds)), "reported"})
+		}
+	}
+	latency(MFlightLookup, SysFlight, "point lookup over Flight SQL (local): p50 <= 1 ms", 0.5, 1e-3)
+	latency(MFlightLookup, SysFlight, "point lookup over Flight SQL (local): p99 <= 5 ms", 0.99, 5e-3)
+	reported(MFlightLookup, SysFlightMinIO, "point lookup over Flight SQL (MinIO)")
+	latency(MInList, SysFlight, "IN-list of 100 keys over Flight SQL (local): p50 <= 10 ms", 0.5, 10e-3)
+	reported(MInList, SysFlightMinIO, "IN-list of 100 keys over Flight SQL (MinIO)")
+	for _, m := range []string{MFilter, MRange} {
+		name := m + " over Flight SQL (local) within 2x of " + SysDuckNative
+		ls, ok1 := res.Get(m, SysFlight)
+		dk, ok2 := res.Get(m, SysDuckNative)
+		if !ok1 || !ok2 {
+			out = append(out, target{name, "not measured", "-"})
+			continue
+		}
+		ratio := ls.Median() / dk.Median()
+		out = append(out, target{name, fmt.Sprintf("%s vs %s (%.2fx)", secs(ls.Median()), secs(dk.Median()), ratio), verdict(ratio <= 2)})
+	}
+	return out
+}

@@ -3,10 +3,12 @@
 //
 //	go run ./benchmarks/cmd/upsertbench                # full scale, MinIO, LanceDB, Iceberg
 //	go run ./benchmarks/cmd/upsertbench -scale 0.01    # a quick look
+//	go run ./benchmarks/cmd/upsertbench -selective     # selective reads only (about 25 min)
 //
 // Run it from the repository root after `make deps` (MinIO server binary,
 // LanceDB's node packages). The report goes to
-// benchmarks/results/<machine>-<date>.md, with its charts beside it.
+// benchmarks/results/<machine>-<date>.md, with its charts beside it; the
+// selective mode writes benchmarks/results/<machine>-<date>-selective.md.
 package main
 
 import (
@@ -27,8 +29,8 @@ import (
 func main() {
 	cfg := upsert.DefaultConfig()
 	flag.Float64Var(&cfg.Scale, "scale", cfg.Scale, "fraction of the published row counts (10M base rows, upserts of 2M)")
-	flag.IntVar(&cfg.Reps, "reps", cfg.Reps, "times each base write and read is timed (the report shows the median)")
-	flag.IntVar(&cfg.Lookups, "lookups", cfg.Lookups, "point lookups per system")
+	flag.IntVar(&cfg.Reps, "reps", cfg.Reps, "times each base write and read is timed (the report shows the median); with -selective, times each filtered scan is timed")
+	flag.IntVar(&cfg.Lookups, "lookups", cfg.Lookups, "point lookups per system (with -selective also IN-lists of 100 keys); each loop stops after a minute once it has 20")
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "workload generator seed")
 	work := flag.String("work", "", "work directory for data, warehouses and databases (default: a new temporary directory, removed at the end)")
 	out := flag.String("out", "benchmarks/results", "directory of the report")
@@ -36,6 +38,9 @@ func main() {
 	minio := flag.Bool("minio", true, "also run lakesoul-flight on a MinIO server started here (binary from `make deps`)")
 	lance := flag.String("lancedb", "benchmarks/lancedb", "directory of the LanceDB script with node_modules; empty skips LanceDB")
 	icebergOn := flag.Bool("iceberg", true, "run Apache Iceberg through iceberg-go (the longest part of a full-scale run)")
+	flag.BoolVar(&cfg.Selective, "selective", false, "run only the selective reads: the 10-upsert table on lakesoul-flight (local, MinIO), "+
+		"the DuckDB native table and LanceDB (indexed), then point lookups by key (in-process and over Flight SQL), IN-lists of 100 keys "+
+		"and filtered scans (city = 'Berlin', a range of requests); no DuckDB over Parquet, Iceberg, 100-upsert series or compaction")
 	flag.StringVar(&cfg.Node, "node", cfg.Node, "node binary")
 	flag.StringVar(&cfg.ProfileDir, "cpuprofile-dir", "", "write CPU profiles of lakesoul-flight's write and read steps here")
 	flag.Parse()
@@ -75,6 +80,9 @@ func run(ctx context.Context, cfg upsert.Config, work, out, machine string, mini
 	// still leaves what it measured.
 	started := time.Now()
 	name := fmt.Sprintf("%s-%s", machine, started.Format(time.DateOnly))
+	if cfg.Selective {
+		name += "-selective"
+	}
 	cfg.AfterSystem = func(res *upsert.Results) {
 		res.Machine = machine
 		if _, err := upsert.WriteReport(res, out, name+"-partial"); err != nil {
