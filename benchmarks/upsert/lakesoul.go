@@ -32,6 +32,8 @@ type lakesoul struct {
 	root string // directory of a local warehouse; "" on S3
 	// closeStorage, when set, closes st after the catalog.
 	closeStorage func() error
+	// files is the file cache of in-process reads, as a server has one.
+	files *lsio.FileCache
 }
 
 // openLocal opens lakesoul-flight on the local warehouse under WorkDir.
@@ -74,7 +76,7 @@ func newLakesoul(ctx context.Context, client *clientv3.Client, prefix string, st
 		_ = cat.Close()
 		return nil, err
 	}
-	return &lakesoul{cat: cat, st: st, w: w, root: root}, nil
+	return &lakesoul{cat: cat, st: st, w: w, root: root, files: lsio.NewFileCache(lsio.DefaultFileCacheBytes)}, nil
 }
 
 func (l *lakesoul) Close() error {
@@ -121,7 +123,7 @@ func (l *lakesoul) snapshot(ctx context.Context, tbl *catalog.Table, v int64) (*
 // scan reads a snapshot to the end and returns the rows and Arrow bytes
 // it produced.
 func (l *lakesoul) scan(ctx context.Context, snap *catalog.Snapshot, filter mor.Expr) (int64, int64, error) {
-	rr, err := mor.Scan(ctx, l.st, snap, mor.ScanOptions{Filter: filter, Allocator: memory.DefaultAllocator})
+	rr, err := mor.Scan(ctx, l.st, snap, mor.ScanOptions{Filter: filter, Allocator: memory.DefaultAllocator, Cache: l.files})
 	if err != nil {
 		return 0, 0, err
 	}
