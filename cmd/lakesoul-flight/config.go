@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/auth"
+	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
 
 // Defaults of the serve sub-command.
@@ -31,6 +32,7 @@ type serveConfig struct {
 	EtcdEndpoints []string // empty: embedded etcd under DataDir/etcd
 	EtcdPrefix    string
 	Warehouse     string // URI; default file://DataDir/warehouse
+	FileCacheMiB  int64  // Parquet metadata cache; 0: none
 
 	// Credentials of the external etcd cluster (etcdclient.go).
 	EtcdCA, EtcdCert, EtcdKey string
@@ -90,7 +92,7 @@ var serveGroups = []flagGroup{
 	{"etcd client", etcdClientFlagNames},
 	{"Authentication", []string{"users-file", "user", "password", "secret", "token-ttl", "insecure-no-auth"}},
 	{"Maintenance", []string{"compaction", "orphan-grace"}},
-	{"Operation", []string{"log-level", "log-format", "shutdown-timeout"}},
+	{"Operation", []string{"log-level", "log-format", "shutdown-timeout", "file-cache-mib"}},
 	{"Replicas", []string{"advertise"}},
 }
 
@@ -127,6 +129,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.StringVar(&logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log `format`: text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight calls may run after SIGINT/SIGTERM")
+	fs.Int64Var(&c.FileCacheMiB, "file-cache-mib", lsio.DefaultFileCacheBytes>>20, "`MiB` of parsed Parquet footers, bloom filters and page indexes kept in memory (0 disables the cache)")
 	etcdClientFlags(fs, &c)
 	fs.StringVar(&c.Advertise, "advertise", "", "`host:port` clients reach this replica at: query plans name it as the location of their endpoints (default none: clients read endpoints from the server they asked)")
 	fs.Usage = func() { serveUsage(out, fs) }
@@ -148,6 +151,9 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 		c.Compaction = false
 	default:
 		return c, fmt.Errorf("--compaction %q: want on or off", compaction)
+	}
+	if c.FileCacheMiB < 0 {
+		return c, fmt.Errorf("--file-cache-mib %d must not be negative", c.FileCacheMiB)
 	}
 	if c.OrphanGrace <= 0 {
 		return c, fmt.Errorf("--orphan-grace %v must be positive", c.OrphanGrace)

@@ -176,6 +176,10 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	fcfg.Secret = secret
 	fcfg.Logger = lg.With("component", "flightsql")
 	fcfg.Registerer = reg
+	fcfg.FileCacheBytes = cfg.FileCacheMiB << 20
+	if cfg.FileCacheMiB == 0 {
+		fcfg.FileCacheBytes = -1
+	}
 	fcfg.Version = versionString()
 	fcfg.Location = endpointLocation(cfg)
 	cfgUsers, err := configUsers(cfg)
