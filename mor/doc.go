@@ -47,6 +47,21 @@
 // dropped, so pruning by key statistics and by partition values reads them
 // by name from every file.
 //
+// Key lookups (point.go): when the key predicates name single keys
+// (equality or IN-lists on key columns), each file goes through three more
+// sieves before any column is decoded: the bloom filter of each
+// constrained key column (written per row group for key columns) drops
+// the row groups that hold none of the wanted values, and the values it
+// admits are the only ones looked for; the page index of the first
+// constrained key column keeps the pages whose bounds admit one of them;
+// the key columns of those pages are read and the key predicates evaluated.
+// The remaining columns are then read at the matching rows only, a page
+// per column and match. A bloom filter never drops a row group holding a
+// wanted value, and page bounds are the exact bounds of the page's values,
+// so a run yields exactly the rows the key predicates keep, as on the
+// general path. Parsed footers, bloom filters and page indexes are kept in
+// a bounded lsio.FileCache when the plan has one.
+//
 // Change reads (changes.go) return the net changes between two versions
 // (insert, update_before and update_after, delete, with the version and
 // time of the last commit that touched each key). A ChangePlan has one
