@@ -337,19 +337,7 @@ func (pf *ParquetFile) readRanges(ctx context.Context, schema *arrow.Schema, fie
 		}
 		return cols, nil
 	}
-	src, err := pf.source(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rdr, err := pf.parquetReader(ctxReaderAt{ctx: ctx, r: src}, true)
-	if err != nil {
-		return nil, err
-	}
-	batch := int64(0)
-	for _, r := range ranges {
-		batch = max(batch, r.Rows)
-	}
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: min(batch, pf.opts.BatchSize)}, pf.opts.Allocator)
+	fr, err := pf.rangeReader(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -416,6 +404,35 @@ func (pf *ParquetFile) readRanges(ctx context.Context, schema *arrow.Schema, fie
 	}
 	return cols, nil
 }
+
+// rangeReader returns the Arrow reader ReadRanges reads through: made
+// once per context, so that a lookup reading several row groups of a file
+// builds the file's schema manifest once.
+func (pf *ParquetFile) rangeReader(ctx context.Context) (*pqarrow.FileReader, error) {
+	src, err := pf.source(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pf.mu.Lock()
+	defer pf.mu.Unlock()
+	if pf.ranges != nil && pf.rangesCtx == ctx {
+		return pf.ranges, nil
+	}
+	rdr, err := pf.parquetReader(ctxReaderAt{ctx: ctx, r: src}, true)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: min(rangeBatch, pf.opts.BatchSize)}, pf.opts.Allocator)
+	if err != nil {
+		return nil, err
+	}
+	pf.ranges, pf.rangesCtx = fr, ctx
+	return fr, nil
+}
+
+// rangeBatch is the batch size the column readers of ReadRanges reserve
+// for: reads of a few rows are the common case.
+const rangeBatch = 256
 
 // pageGroups splits ranges into groups read with one seek each: a range
 // joins the previous one's group when it starts on the page where that one

@@ -49,9 +49,12 @@ type ParquetFile struct {
 	st     Storage // set while the object is still to be opened (see source)
 	shared Object  // a cached shareableObject to read, when st is set
 
-	mu     sync.Mutex  // guards obj and src while they are opened
+	mu     sync.Mutex  // guards obj, src and the range reader
 	obj    Object      // nil once the file was read whole
 	src    io.ReaderAt // obj, or the whole file in memory
+
+	ranges    *pqarrow.FileReader // ReadRanges' reader, reading under rangesCtx
+	rangesCtx context.Context
 	size   int64
 	meta   *metadata.FileMetaData
 	schema *arrow.Schema
@@ -461,6 +464,7 @@ func (pf *ParquetFile) Close() error {
 	pf.mu.Lock()
 	defer pf.mu.Unlock()
 	pf.st, pf.shared = nil, nil
+	pf.ranges, pf.rangesCtx = nil, nil
 	if pf.obj == nil {
 		pf.src = nil
 		return nil

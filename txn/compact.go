@@ -2,6 +2,7 @@ package txn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -76,13 +77,22 @@ func (w *Writer) CompactWithResult(ctx context.Context, tbl *catalog.Table, opts
 	if opts.MinFiles <= 0 {
 		opts.MinFiles = 2
 	}
-	tbl, head, err := w.fresh(ctx, tbl)
-	if err != nil {
-		return CompactResult{}, err
-	}
-	snap, err := w.cfg.Catalog.Snapshot(ctx, tbl.ID, catalog.SnapshotSpec{Version: &head})
-	if err != nil {
-		return CompactResult{}, err
+	// The latest version may be expired between reading the head and
+	// resolving it (a retention of one version expires it at the next
+	// commit): read the head again.
+	var snap *catalog.Snapshot
+	for attempt := 1; ; attempt++ {
+		fresh, head, err := w.fresh(ctx, tbl)
+		if err != nil {
+			return CompactResult{}, err
+		}
+		snap, err = w.cfg.Catalog.Snapshot(ctx, fresh.ID, catalog.SnapshotSpec{Version: &head})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, catalog.ErrExpired) || attempt == 5 {
+			return CompactResult{}, err
+		}
 	}
 	// Files are written with the schema the snapshot is read with, which
 	// a schema change between the two reads above may have made newer.
@@ -155,7 +165,7 @@ func (w *Writer) CompactWithResult(ctx context.Context, tbl *catalog.Table, opts
 		}
 	}
 	cm, err := w.commit(ctx, commitReq{
-		tbl: tbl, op: catalog.OpCompaction, readVersion: head, added: kept, removed: removed,
+		tbl: tbl, op: catalog.OpCompaction, readVersion: snap.Version, added: kept, removed: removed,
 		summary: map[string]string{"files_rewritten": fmt.Sprint(res.FilesRewritten), "tasks": fmt.Sprint(res.Tasks)},
 	})
 	if err != nil {
