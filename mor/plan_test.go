@@ -32,6 +32,9 @@ type memTable struct {
 	mem   *memory.CheckedAllocator // for the plans of the test, checked at its end
 	tbl   *catalog.Table
 	files []catalog.DataFile
+	// opts are the write options of every file (RowGroupRows aside):
+	// bloom filters on the key columns, as the writer does.
+	opts lsio.WriteOptions
 }
 
 // openLog is in-memory storage that records the paths it opens.
@@ -77,6 +80,7 @@ func newMemTable(t *testing.T, schema *arrow.Schema, key, partitionBy []string, 
 			PrimaryKey: key, PartitionBy: partitionBy, HashBucketNum: buckets,
 		},
 	}
+	m.opts = lsio.WriteOptions{KeyColumns: key}
 	t.Cleanup(func() { m.mem.AssertSize(t, 0) })
 	return m
 }
@@ -131,7 +135,9 @@ func (m *memTable) write(seq int64, schema *arrow.Schema, rowGroupRows int64, ro
 			path = fmt.Sprintf("%s/bucket-%d-seq-%d.parquet", tbl.Path, g.bucket, seq)
 		}
 		file := buildRecord(memory.DefaultAllocator, schema, rs)
-		fs, err := lsio.WriteParquet(m.ctx, m.st, path, schema, []arrow.RecordBatch{file}, lsio.WriteOptions{RowGroupRows: rowGroupRows})
+		opts := m.opts
+		opts.RowGroupRows = rowGroupRows
+		fs, err := lsio.WriteParquet(m.ctx, m.st, path, schema, []arrow.RecordBatch{file}, opts)
 		if err != nil {
 			file.Release()
 			m.t.Fatal(err)
