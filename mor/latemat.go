@@ -124,7 +124,7 @@ func (p *Plan) openLate(ctx context.Context, st lsio.Storage, t Task) (_ array.R
 		}
 		idx := int32(len(runs))
 		runs = append(runs, lateRun{pf: pf, proj: wproj})
-		rgs := p.rowGroups(pf)
+		rgs := p.valueRowGroups(pf, f, t, p.rowGroups(pf))
 		if len(rgs) == 0 {
 			continue
 		}
