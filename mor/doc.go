@@ -70,12 +70,51 @@
 // versions, each restricted to the keys the touched files hold, and joins
 // the two key-ordered streams. Tasks are plain data and travel like Tasks.
 //
+// # Filters on value columns
+//
+// A filter on columns outside the primary key is decided on merged rows
+// only, but two things make it cheap on primary-key tables (latemat.go,
+// valueprune.go).
+//
+// Late materialisation. The merged value of a column depends only on that
+// column (and the delete marker and CDC column) of the key's rows, so the
+// merge runs on narrow runs holding the key, filter, delete-marker and CDC
+// columns, and the filter is evaluated on its output. Each narrow row also
+// carries its run and its position in the file; with MergeLast these come
+// out of the merge as the run and position of the key's newest row, and
+// the other columns of the rows that passed are read at those positions
+// alone (lsio.RowReader), in key order, a batch at a time. This holds only
+// when every run supplies either every other column of its rows or none of
+// them: a run holding none (a delete file) carries no position, so a row of
+// it that is not a delete takes the position of the newest older version,
+// as the merge does for any column a run lacks. A task with a
+// partial-column file, a merge operator other than MergeLast on an other
+// column, or an other column lsio cannot read by row takes the plain path:
+// merge every column, then filter. Key lookups keep the plain path too.
+//
+// Row groups pruned by value statistics. A row group may be skipped on
+// statistics of value columns only when skipping it cannot change a merged
+// row: the read would combine none of its rows with any other version. It
+// is skipped when (1) no other file of the task can hold a key of the row
+// group (the bounds of the first key column of the other files do not
+// overlap the row group's), so each of its rows is the only version of its
+// key: no older matching version is exposed by skipping a newer
+// non-matching one, no newer partial-column row needs its values, and no
+// merge operator combines it with anything; and (2) min/max and null
+// counts of the file column holding a filter column, under the table's
+// name and type, prove a conjunct of the filter false on every row. A
+// bucket compacted into one run, and runs of append-style keys, are where
+// this fires; uniformly random keys written in many runs overlap
+// everywhere and are never pruned this way. It applies on the late
+// materialisation path.
+//
 // Invariants:
-//   - only predicates on primary-key columns are used below the merge: to
-//     skip whole buckets, files or row groups, and to drop rows of each run,
-//     which keeps or drops every version of a key alike. The full filter is
-//     evaluated on merged rows, so an older version of a row can never leak
-//     out after a newer one stopped matching;
+//   - predicates on primary-key columns are used below the merge: to skip
+//     whole buckets, files or row groups, and to drop rows of each run,
+//     which keeps or drops every version of a key alike. A predicate on a
+//     value column skips a row group only under the rule above. The full
+//     filter is evaluated on merged rows, so an older version of a row can
+//     never leak out after a newer one stopped matching;
 //   - a scan holds at most a bounded number of batches per task in flight,
 //     however large the table.
 package mor

@@ -17,6 +17,12 @@ import (
 // OpenTask returns a streaming reader of one task's rows, merged, filtered,
 // projected to p.Schema and limited to the plan's limit.
 func (p *Plan) OpenTask(ctx context.Context, st lsio.Storage, t Task) (array.RecordReader, error) {
+	if late, ok, err := p.openLate(ctx, st, t); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return p.finish(ctx, late), nil
+	}
 	merged, err := p.openMerged(ctx, st, t, p.readSchema, p.keyConj)
 	if err != nil {
 		return nil, err

@@ -351,7 +351,42 @@ func (m *model) randFilter() filter {
 		}
 		return false
 	}
-	switch m.r.IntN(10) {
+	y := m.r.IntN(100)
+	lo, hi := min(x, y), max(x, y)
+	name2 := []string{"ann", "bob", "cy", "dee"}[m.r.IntN(4)]
+	switch m.r.IntN(15) {
+	case 10: // a range on a value column
+		return filter{mor.And(mor.Ge("score", lo), mor.Le("score", hi)), func(r mrow) bool {
+			v, ok := intOf(r["score"])
+			return ok && v >= lo && v <= hi
+		}}
+	case 11: // an IN-list on a value column
+		return filter{mor.In("name", name, name2), func(r mrow) bool {
+			return r["name"] != nil && (*r["name"] == name || *r["name"] == name2)
+		}}
+	case 12:
+		return filter{mor.Or(mor.And(mor.Ge("score", lo), mor.Lt("score", hi)), mor.IsNull("tag")), func(r mrow) bool {
+			v, ok := intOf(r["score"])
+			return (ok && v >= lo && v < hi) || r["tag"] == nil
+		}}
+	case 13:
+		return filter{mor.And(mor.Eq("name", name), mor.Gt("score", x)), func(r mrow) bool {
+			v, ok := intOf(r["score"])
+			return r["name"] != nil && *r["name"] == name && ok && v > x
+		}}
+	case 14: // an IN-list of keys
+		keys := []any{m.cfg.key(k1), m.cfg.key(k2)}
+		for range 4 {
+			keys = append(keys, m.cfg.key(m.r.IntN(60)))
+		}
+		return filter{mor.In("id", keys...), func(r mrow) bool {
+			for _, k := range keys {
+				if *r["id"] == fmt.Sprint(k) {
+					return true
+				}
+			}
+			return false
+		}}
 	case 0:
 		return filter{mor.Gt("score", x), func(r mrow) bool { v, ok := intOf(r["score"]); return ok && v > x }}
 	case 1:
