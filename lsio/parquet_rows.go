@@ -84,7 +84,11 @@ func (pf *ParquetFile) NewRowReader(ctx context.Context, columns []string, mem m
 	}
 	rr.starts = append(rr.starts, start)
 	props := parquet.NewReaderProperties(memory.DefaultAllocator)
-	src := ctxReaderAt{ctx: ctx, r: pf.src}
+	raw, err := pf.source(ctx)
+	if err != nil {
+		return nil, err
+	}
+	src := ctxReaderAt{ctx: ctx, r: raw}
 	rr.rdr, err = file.NewParquetReader(io.NewSectionReader(src, 0, pf.size), file.WithReadProps(props), file.WithMetadata(pf.meta))
 	if err != nil {
 		return nil, fmt.Errorf("lsio: parquet read rows %q: %w", pf.path, err)

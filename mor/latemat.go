@@ -75,7 +75,7 @@ func (p *Plan) openLate(ctx context.Context, st lsio.Storage, t Task) (_ array.R
 	}
 	tbl := p.Snapshot.Table
 	cdc := tbl.Properties[catalog.PropCDCColumn]
-	ropts := lsio.ReadOptions{BatchSize: int64(p.opts.BatchSize), Allocator: p.opts.Allocator, WholeObjectBelow: p.opts.WholeObjectBelow}
+	ropts := lsio.ReadOptions{BatchSize: int64(p.opts.BatchSize), Allocator: p.opts.Allocator, WholeObjectBelow: p.opts.WholeObjectBelow, Cache: p.opts.Cache}
 	mem := p.opts.Allocator
 	runs := make([]lateRun, 0, len(t.Files))
 	var merging []Run
