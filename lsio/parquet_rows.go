@@ -40,6 +40,8 @@ func RowsReadable(t arrow.DataType) bool {
 // A RowReader belongs to the ctx it was made with and is not safe for
 // concurrent use.
 type RowReader struct {
+	ctx    context.Context
+	sparse bool // see NewSparseRowReader
 	pf     *ParquetFile
 	mem    memory.Allocator
 	rdr    *file.Reader
@@ -51,6 +53,7 @@ type RowReader struct {
 
 // rowColumn is the read position of one column.
 type rowColumn struct {
+	name   string
 	leaf   int
 	maxDef int16
 	rg     int                    // row group of cr, -1 before the first
@@ -61,11 +64,23 @@ type rowColumn struct {
 // NewRowReader returns a reader of the named top-level columns of the file,
 // allocating records from mem. Every column must satisfy RowsReadable.
 func (pf *ParquetFile) NewRowReader(ctx context.Context, columns []string, mem memory.Allocator) (*RowReader, error) {
+	return pf.newRowReader(ctx, columns, mem, false)
+}
+
+// NewSparseRowReader is NewRowReader for a few rows far apart, as key
+// lookups read: it fetches only the pages holding the rows asked for, not
+// whole column chunks, and moves to a row on another page by the page
+// index instead of decoding the pages between.
+func (pf *ParquetFile) NewSparseRowReader(ctx context.Context, columns []string, mem memory.Allocator) (*RowReader, error) {
+	return pf.newRowReader(ctx, columns, mem, true)
+}
+
+func (pf *ParquetFile) newRowReader(ctx context.Context, columns []string, mem memory.Allocator, sparse bool) (*RowReader, error) {
 	fieldIdx, err := pf.resolveColumns(columns)
 	if err != nil {
 		return nil, err
 	}
-	rr := &RowReader{pf: pf, mem: mem}
+	rr := &RowReader{ctx: ctx, sparse: sparse, pf: pf, mem: mem}
 	fields := make([]arrow.Field, len(fieldIdx))
 	for i, fi := range fieldIdx {
 		f := pf.schema.Field(fi)
@@ -74,7 +89,7 @@ func (pf *ParquetFile) NewRowReader(ctx context.Context, columns []string, mem m
 		}
 		leaf := pf.leaves[fi][0]
 		fields[i] = f
-		rr.cols = append(rr.cols, rowColumn{leaf: leaf, maxDef: pf.meta.Schema.Column(leaf).MaxDefinitionLevel(), rg: -1})
+		rr.cols = append(rr.cols, rowColumn{name: f.Name, leaf: leaf, maxDef: pf.meta.Schema.Column(leaf).MaxDefinitionLevel(), rg: -1})
 	}
 	rr.schema = arrow.NewSchema(fields, nil)
 	var start int64
@@ -84,6 +99,10 @@ func (pf *ParquetFile) NewRowReader(ctx context.Context, columns []string, mem m
 	}
 	rr.starts = append(rr.starts, start)
 	props := parquet.NewReaderProperties(memory.DefaultAllocator)
+	if sparse {
+		props.BufferedStreamEnabled = true
+		props.BufferSize = pointBufferBytes
+	}
 	raw, err := pf.source(ctx)
 	if err != nil {
 		return nil, err
@@ -144,7 +163,34 @@ func (rr *RowReader) seek(c *rowColumn, row int64) error {
 		}
 		c.rg, c.pos, c.cr = rg, rr.starts[rg], cr
 	}
-	if gap := row - c.pos; gap > 0 {
+	gap := row - c.pos
+	if gap > 0 && rr.sparse {
+		start := rr.starts[c.rg]
+		pages, ok, err := rr.pf.PageStats(rr.ctx, c.rg, c.name)
+		if err != nil {
+			return err
+		}
+		pageOf := func(r int64) int {
+			i, _ := slices.BinarySearchFunc(pages, r-start, func(p PageStats, r int64) int {
+				switch {
+				case p.FirstRow > r:
+					return 1
+				case p.FirstRow+p.Rows <= r:
+					return -1
+				}
+				return 0
+			})
+			return i
+		}
+		if ok && (c.pos == start || pageOf(row) != pageOf(c.pos)) {
+			if err := c.cr.SeekToRow(row - start); err != nil {
+				return err
+			}
+			c.pos = row
+			return nil
+		}
+	}
+	if gap > 0 {
 		if _, err := skipRows(c.cr, gap); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
@@ -115,7 +116,7 @@ func (p *Plan) locateKeys(ctx context.Context, pf *lsio.ParquetFile, rgs []int, 
 		if len(ranges) == 0 {
 			continue
 		}
-		keys, err := pf.ReadRanges(ctx, tbl.PrimaryKey, rg, ranges)
+		keys, err := readRanges(ctx, pf, tbl.PrimaryKey, map[int][]lsio.RowRange{rg: ranges}, p.opts.Allocator)
 		if err != nil {
 			return nil, err
 		}
@@ -192,12 +193,48 @@ func statsMayMatch(conj []Expr, column string, t arrow.DataType, st lsio.ColumnS
 
 // readLocated reads the named columns at the located rows, row group after
 // row group.
-func readLocated(ctx context.Context, pf *lsio.ParquetFile, columns []string, loc map[int][]lsio.RowRange) (array.RecordReader, error) {
+func readLocated(ctx context.Context, pf *lsio.ParquetFile, columns []string, loc map[int][]lsio.RowRange, mem memory.Allocator) (array.RecordReader, error) {
+	rec, err := readRanges(ctx, pf, columns, loc, mem)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	return array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+}
+
+// readRanges reads the named columns of the given row ranges of some row
+// groups as one record, in file order: with a sparse row reader when every
+// column's type allows, else with lsio's page-range reader.
+func readRanges(ctx context.Context, pf *lsio.ParquetFile, columns []string, loc map[int][]lsio.RowRange, mem memory.Allocator) (arrow.RecordBatch, error) {
 	rgs := make([]int, 0, len(loc))
 	for rg := range loc {
 		rgs = append(rgs, rg)
 	}
 	slices.Sort(rgs)
+	readable := true
+	for _, c := range columns {
+		f, ok := pf.Schema().FieldsByName(c)
+		readable = readable && ok && len(f) == 1 && lsio.RowsReadable(f[0].Type)
+	}
+	if readable {
+		starts := make([]int64, pf.NumRowGroups())
+		for i := 1; i < len(starts); i++ {
+			starts[i] = starts[i-1] + pf.RowGroupRows(i-1)
+		}
+		var rows []int64
+		for _, rg := range rgs {
+			for _, r := range loc[rg] {
+				for j := int64(0); j < r.Rows; j++ {
+					rows = append(rows, starts[rg]+r.Start+j)
+				}
+			}
+		}
+		rr, err := pf.NewSparseRowReader(ctx, columns, mem)
+		if err != nil {
+			return nil, err
+		}
+		return rr.ReadRows(rows)
+	}
 	var recs []arrow.RecordBatch
 	defer func() {
 		for _, r := range recs {
@@ -211,5 +248,32 @@ func readLocated(ctx context.Context, pf *lsio.ParquetFile, columns []string, lo
 		}
 		recs = append(recs, rec)
 	}
-	return array.NewRecordReader(recs[0].Schema(), recs)
+	if len(recs) == 1 {
+		recs[0].Retain()
+		return recs[0], nil
+	}
+	cols := make([]arrow.Array, recs[0].NumCols())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	var n int64
+	for _, r := range recs {
+		n += r.NumRows()
+	}
+	for i := range cols {
+		parts := make([]arrow.Array, len(recs))
+		for j, r := range recs {
+			parts[j] = r.Column(i)
+		}
+		c, err := array.Concatenate(parts, mem)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = c
+	}
+	return array.NewRecordBatch(recs[0].Schema(), cols, n), nil
 }

@@ -121,7 +121,7 @@ func (p *Plan) openRun(ctx context.Context, st lsio.Storage, f catalog.DataFile,
 	proj := project(pf.Schema(), f, wanted, []string{DeleteMarkerColumn}, false)
 	var rr array.RecordReader
 	if loc != nil {
-		rr, err = readLocated(ctx, pf, proj.read, loc)
+		rr, err = readLocated(ctx, pf, proj.read, loc, p.opts.Allocator)
 	} else {
 		rr, err = pf.Read(ctx, proj.read, rgs)
 	}
