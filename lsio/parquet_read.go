@@ -49,17 +49,17 @@ type ParquetFile struct {
 	st     Storage // set while the object is still to be opened (see source)
 	shared Object  // a cached shareableObject to read, when st is set
 
-	mu     sync.Mutex  // guards obj, src and the range reader
-	obj    Object      // nil once the file was read whole
-	src    io.ReaderAt // obj, or the whole file in memory
+	mu  sync.Mutex  // guards obj, src and the range reader
+	obj Object      // nil once the file was read whole
+	src io.ReaderAt // obj, or the whole file in memory
 
 	ranges    *pqarrow.FileReader // ReadRanges' reader, reading under rangesCtx
 	rangesCtx context.Context
-	size   int64
-	meta   *metadata.FileMetaData
-	schema *arrow.Schema
-	fields map[string]int // top-level field name -> index
-	leaves [][]int        // top-level field index -> its leaf column indices
+	size      int64
+	meta      *metadata.FileMetaData
+	schema    *arrow.Schema
+	fields    map[string]int // top-level field name -> index
+	leaves    [][]int        // top-level field index -> its leaf column indices
 }
 
 // OpenParquet opens the Parquet file at path and parses its footer. Remote
