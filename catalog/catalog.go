@@ -23,6 +23,11 @@ type Catalog struct {
 	snaps   *snapshotCache
 	schemas *schemaCache
 	access  accessCache
+	// state caches resolved table state, kept fresh by an etcd watch; nil
+	// when Config.StateCacheSize is negative. written is the revision of
+	// this Catalog's last write, which its cached reads wait for.
+	state   *stateCache
+	written atomic.Int64
 
 	// replayed counts the commits read while resolving snapshots; tests
 	// use it to see checkpoints and the cache at work.
@@ -44,14 +49,26 @@ func New(ctx context.Context, cfg Config) (*Catalog, error) {
 		snaps:   newSnapshotCache(cfg.SnapshotCacheSize),
 		schemas: newSchemaCache(256),
 	}
+	m, err := newCacheMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
 	if err := c.ensureDefaultNamespace(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.StateCacheSize > 0 {
+		c.state = newStateCache(c.cli, c.prefix, cfg.StateCacheSize, m)
+		c.state.start(c.log.Warn)
 	}
 	return c, nil
 }
 
-// Close releases the Catalog's caches. It does not close the etcd client.
+// Close stops the cache's watch and releases the Catalog's caches. It does
+// not close the etcd client.
 func (c *Catalog) Close() error {
+	if c.state != nil {
+		c.state.stop()
+	}
 	c.snaps.clear()
 	c.schemas.clear()
 	return nil
@@ -131,7 +148,7 @@ func (c *Catalog) readState(ctx context.Context, id string) (*tableState, error)
 	if !isTableID(id) {
 		return nil, fmt.Errorf("%w: table id %q does not exist", ErrNotFound, id)
 	}
-	resp, err := c.cli.Txn(ctx).Then(
+	resp, err := c.txn(ctx).Then(
 		clientv3.OpGet(c.headKey(id)),
 		clientv3.OpGet(c.metaKey(id)),
 		clientv3.OpGet(c.oldestKey(id)),

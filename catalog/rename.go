@@ -70,7 +70,7 @@ func (c *Catalog) renameTable(ctx context.Context, ns, name, newNS, newName stri
 	}
 	nameKey, newNameKey := c.tnameKey(ns, name), c.tnameKey(newNS, newName)
 	nsKey, viewKey := c.nsKey(newNS), c.viewKey(newNS, newName)
-	resp, err := c.cli.Txn(ctx).
+	resp, err := c.txn(ctx).
 		If(
 			clientv3.Compare(clientv3.Value(nameKey), "=", id),
 			clientv3.Compare(clientv3.CreateRevision(nsKey), ">", 0),
