@@ -100,7 +100,6 @@ func TestCommitBatch(t *testing.T) {
 		if n := len(ms.objs) - before; len(out) != MaxBatch || n == 0 || n == MaxBatch {
 			t.Fatalf("%d commits, %d of them as manifests", len(out), n)
 		}
-		syncT(t, fresh)
 		got, err := fresh.Commits(ctx, tbl.ID, 4, -1)
 		if err != nil || len(got) != MaxBatch || len(got[MaxBatch-1].Summary["pad"]) != 50<<10 {
 			t.Fatalf("commits: %d, %v", len(got), err)

@@ -25,9 +25,11 @@ type Catalog struct {
 	access  accessCache
 	// state caches resolved table state, kept fresh by an etcd watch; nil
 	// when Config.StateCacheSize is negative. written is the revision of
-	// this Catalog's last write, which its cached reads wait for.
+	// the last write of the Catalogs sharing this one's etcd client and
+	// prefix, which cached reads wait for.
 	state   *stateCache
-	written atomic.Int64
+	written *writeMark
+	closed  atomic.Bool
 
 	// replayed counts the commits read while resolving snapshots; tests
 	// use it to see checkpoints and the cache at work.
@@ -53,7 +55,9 @@ func New(ctx context.Context, cfg Config) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.written = acquireWriteMark(c.cli, c.prefix)
 	if err := c.ensureDefaultNamespace(ctx); err != nil {
+		_ = c.Close()
 		return nil, err
 	}
 	if cfg.StateCacheSize > 0 {
@@ -68,6 +72,9 @@ func New(ctx context.Context, cfg Config) (*Catalog, error) {
 func (c *Catalog) Close() error {
 	if c.state != nil {
 		c.state.stop()
+	}
+	if !c.closed.Swap(true) {
+		releaseWriteMark(c.cli, c.prefix)
 	}
 	c.snaps.clear()
 	c.schemas.clear()

@@ -387,7 +387,7 @@ func (sc *stateCache) accessDoc() (*Access, bool) {
 // cache returns the state cache when it may answer a read through this
 // Catalog: the watch runs and has applied every write this Catalog made.
 func (c *Catalog) cache(ctx context.Context) *stateCache {
-	if c.state == nil || !c.state.ready(ctx, c.written.Load()) {
+	if c.state == nil || !c.state.ready(ctx, c.written.rev.Load()) {
 		return nil
 	}
 	return c.state
@@ -409,12 +409,56 @@ func (c *Catalog) cachedState(ctx context.Context, id string) (*tableState, erro
 	return st, err
 }
 
-// wrote records the revision of a write this Catalog made, so that its
-// later reads through the cache wait for the watch to reach it.
+// writeMark is the revision of the last write made through any of the
+// Catalogs of this process sharing an etcd client and prefix: their cached
+// reads wait for the watch to reach it, so each sees the others' writes as
+// its own.
+type writeMark struct {
+	rev  atomic.Int64
+	refs int // under writeMarks.mu
+}
+
+type writeMarkKey struct {
+	cli    *clientv3.Client
+	prefix string
+}
+
+var writeMarks = struct {
+	mu sync.Mutex
+	m  map[writeMarkKey]*writeMark
+}{m: map[writeMarkKey]*writeMark{}}
+
+func acquireWriteMark(cli *clientv3.Client, prefix string) *writeMark {
+	writeMarks.mu.Lock()
+	defer writeMarks.mu.Unlock()
+	k := writeMarkKey{cli, prefix}
+	w := writeMarks.m[k]
+	if w == nil {
+		w = &writeMark{}
+		writeMarks.m[k] = w
+	}
+	w.refs++
+	return w
+}
+
+func releaseWriteMark(cli *clientv3.Client, prefix string) {
+	writeMarks.mu.Lock()
+	defer writeMarks.mu.Unlock()
+	k := writeMarkKey{cli, prefix}
+	if w := writeMarks.m[k]; w != nil {
+		if w.refs--; w.refs <= 0 {
+			delete(writeMarks.m, k)
+		}
+	}
+}
+
+// wrote records the revision of a write, so that later reads through the
+// cache wait for the watch to reach it.
 func (c *Catalog) wrote(rev int64) {
+	w := c.written
 	for {
-		cur := c.written.Load()
-		if rev <= cur || c.written.CompareAndSwap(cur, rev) {
+		cur := w.rev.Load()
+		if rev <= cur || w.rev.CompareAndSwap(cur, rev) {
 			return
 		}
 	}
