@@ -34,7 +34,7 @@ type serveConfig struct {
 	// CatalogCache is the number of tables whose state the catalog keeps
 	// in memory, fresh through an etcd watch; negative disables it.
 	CatalogCache int
-	Warehouse     string // URI; default file://DataDir/warehouse
+	Warehouse    string // URI; default file://DataDir/warehouse
 
 	// Credentials of the external etcd cluster (etcdclient.go).
 	EtcdCA, EtcdCert, EtcdKey string
