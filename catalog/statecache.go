@@ -42,6 +42,12 @@ type stateCache struct {
 	// needing it read etcd at once until the watch gets there.
 	gaveUp atomic.Int64
 
+	restart context.CancelFunc // ends the current watch; under mu
+	// beforeWatch, when set, runs once between the read of the sync
+	// revision and the start of the watch (tests use it to compact etcd
+	// there).
+	beforeWatch atomic.Pointer[func()]
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -82,8 +88,12 @@ func (sc *stateCache) start(log func(msg string, args ...any)) {
 		defer sc.wg.Done()
 		backoff := 10 * time.Millisecond
 		for {
+			began := time.Now()
 			err := sc.watch(ctx)
 			sc.desync()
+			if time.Since(began) > time.Second {
+				backoff = 10 * time.Millisecond
+			}
 			if ctx.Err() != nil {
 				return
 			}
@@ -121,8 +131,12 @@ func (sc *stateCache) watch(ctx context.Context) error {
 	}
 	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer cancel()
+	if hook := sc.beforeWatch.Swap(nil); hook != nil {
+		(*hook)()
+	}
 	wch := sc.cli.Watch(wctx, sc.prefix, clientv3.WithPrefix(), clientv3.WithRev(rev+1))
 	sc.mu.Lock()
+	sc.restart = cancel
 	sc.clearLocked()
 	sc.access, sc.applied, sc.synced = acc, rev, true
 	sc.broadcastLocked()
@@ -260,6 +274,16 @@ func (sc *stateCache) clearLocked() {
 	sc.access = nil
 }
 
+// resync ends the current watch; the cache reads etcd until a new one
+// syncs.
+func (sc *stateCache) resync() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.restart != nil {
+		sc.restart()
+	}
+}
+
 // desync marks the cache unusable until the watch syncs again.
 func (sc *stateCache) desync() {
 	sc.mu.Lock()
@@ -345,8 +369,8 @@ func (sc *stateCache) putName(ns, name, id string, rev int64) {
 	}
 }
 
-// state returns the cached state of table id, read at the revision the
-// watch has applied.
+// state returns the cached state of table id, valid at the newest of its
+// read revision and the revision the watch has applied.
 func (sc *stateCache) state(id string) (*tableState, bool) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
@@ -355,8 +379,9 @@ func (sc *stateCache) state(id string) (*tableState, bool) {
 	if e == nil {
 		return nil, false
 	}
+	// The entry holds from its read up to what the watch applied since.
 	st := *e.st
-	st.rev = sc.applied
+	st.rev = max(e.rev, sc.applied)
 	return &st, true
 }
 
