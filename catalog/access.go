@@ -15,9 +15,13 @@ import (
 // Access control data (users, roles, role memberships and grants) is one
 // JSON document under the key "access". Every change is a compare-and-swap
 // of that key, so a change is atomic and every replica sees either all of
-// it or none. Readers check the key's revision on each call (a keys-only
-// read, no value transferred) and decode the document again only when it
-// changed; a change therefore applies to the next call on every replica.
+// it or none. With the state cache on, readers take the document the
+// cache's watch decoded: a change applies to the next call of the replica
+// that made it and, on other replicas, as soon as their watch delivers it.
+// Without the cache, readers check the key's revision on each call (a
+// keys-only read, no value transferred) and decode the document again
+// only when it changed. A change is always stored against the document
+// read from etcd (UpdateAccess retries with a fresh read).
 
 // AdminRole is the built-in role that may do everything, including managing
 // users, roles and grants. It always exists and cannot be dropped.
