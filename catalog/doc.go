@@ -136,6 +136,8 @@
 //     millisecond; a write that changed no key makes the reader ask etcd
 //     for a progress notification). A reader that waited 50ms reads etcd
 //     instead, and so do later readers until the watch gets there;
+//   - a commit reported by WatchHeads counts as written: reads after the
+//     event see it;
 //   - other clients and processes: a change is seen as soon as the watch
 //     delivers it. Sync makes a Catalog see everything committed before
 //     the call, at the cost of one etcd read;

@@ -477,9 +477,10 @@ func releaseWriteMark(cli *clientv3.Client, prefix string) {
 	}
 }
 
-// wrote records the revision of a write, so that later reads through the
-// cache wait for the watch to reach it.
-func (c *Catalog) wrote(rev int64) {
+// mustSee records a revision this process wrote, or saw through
+// WatchHeads, so that later reads through the cache wait for the watch to
+// reach it: a reader told of a commit then finds it.
+func (c *Catalog) mustSee(rev int64) {
 	w := c.written
 	for {
 		cur := w.rev.Load()
@@ -532,7 +533,7 @@ func (t *recordingTxn) Else(ops ...clientv3.Op) clientv3.Txn {
 func (t *recordingTxn) Commit() (*clientv3.TxnResponse, error) {
 	resp, err := t.Txn.Commit()
 	if err == nil && (resp.Succeeded && t.thenWrites || !resp.Succeeded && t.elseWrites) {
-		t.c.wrote(resp.Header.Revision)
+		t.c.mustSee(resp.Header.Revision)
 	}
 	return resp, err
 }
@@ -550,6 +551,6 @@ func (c *Catalog) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("catalog: sync: %w", err)
 	}
-	c.wrote(resp.Header.Revision)
+	c.mustSee(resp.Header.Revision)
 	return nil
 }
