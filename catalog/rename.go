@@ -41,7 +41,7 @@ func (c *Catalog) RenameTable(ctx context.Context, namespace, name, newNamespace
 // renameTable makes one attempt of RenameTable; retry reports that the
 // table changed between its read and the transaction.
 func (c *Catalog) renameTable(ctx context.Context, ns, name, newNS, newName string) (_ *Table, retry bool, _ error) {
-	id, err := c.tableID(ctx, ns, name)
+	id, err := c.readTableID(ctx, ns, name)
 	if err != nil {
 		return nil, false, err
 	}

@@ -174,12 +174,23 @@ func tableNotFound(ns, name string) error {
 	return fmt.Errorf("%w: table %s.%s does not exist", ErrNotFound, ns, name)
 }
 
-// tableID returns the id of the table ns.name.
+// tableID returns the id of the table ns.name, from the cache when it is
+// current.
 func (c *Catalog) tableID(ctx context.Context, ns, name string) (string, error) {
+	return c.lookupTableID(ctx, ns, name, c.cache(ctx))
+}
+
+// readTableID returns the id of the table ns.name read from etcd, for
+// changes made by name: they compare it in their transaction.
+func (c *Catalog) readTableID(ctx context.Context, ns, name string) (string, error) {
+	return c.lookupTableID(ctx, ns, name, nil)
+}
+
+// lookupTableID looks ns.name up in sc, unless nil, else in etcd.
+func (c *Catalog) lookupTableID(ctx context.Context, ns, name string, sc *stateCache) (string, error) {
 	if ValidateName("namespace", ns) != nil || ValidateName("table", name) != nil {
 		return "", tableNotFound(ns, name)
 	}
-	sc := c.cache(ctx)
 	if sc != nil {
 		if id, ok := sc.tableID(ns, name); ok {
 			return id, nil
@@ -306,7 +317,7 @@ func (c *Catalog) DropTable(ctx context.Context, namespace, name string) (*Table
 // dropTable makes one attempt of DropTable; retry reports that the table's
 // metadata changed between its read and the transaction.
 func (c *Catalog) dropTable(ctx context.Context, namespace, name string) (_ *Table, retry bool, _ error) {
-	id, err := c.tableID(ctx, namespace, name)
+	id, err := c.readTableID(ctx, namespace, name)
 	if err != nil {
 		return nil, false, err
 	}
