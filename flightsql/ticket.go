@@ -42,7 +42,7 @@ import (
 const (
 	sealPlain    byte = 2
 	sealDeflated byte = 3
-	deflateAbove      = 8 << 10
+	deflateAbove      = 4 << 10
 )
 
 // deflaters keeps a few compressors for reuse: each holds about a megabyte
