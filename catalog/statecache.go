@@ -148,7 +148,17 @@ func (sc *stateCache) watch(ctx context.Context) error {
 		if wr.Canceled {
 			return errors.New("watch canceled")
 		}
-		sc.apply(wr.Events, wr.Header.Revision)
+		// A response's events are complete up to the last one's revision
+		// (a catching-up watcher's header may name a later revision whose
+		// events come in the next responses); a progress notification
+		// vouches for its header's revision.
+		var upTo int64
+		if n := len(wr.Events); n > 0 {
+			upTo = wr.Events[n-1].Kv.ModRevision
+		} else if wr.IsProgressNotify() {
+			upTo = wr.Header.Revision
+		}
+		sc.apply(wr.Events, upTo)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -552,5 +562,10 @@ func (c *Catalog) Sync(ctx context.Context) error {
 		return fmt.Errorf("catalog: sync: %w", err)
 	}
 	c.mustSee(resp.Header.Revision)
+	if c.state != nil {
+		// That revision may have no event under the prefix: have etcd say
+		// when the watch has reached it.
+		_ = c.cli.RequestProgress(clientv3.WithRequireLeader(ctx))
+	}
 	return nil
 }
