@@ -15,9 +15,13 @@ import (
 // Access control data (users, roles, role memberships and grants) is one
 // JSON document under the key "access". Every change is a compare-and-swap
 // of that key, so a change is atomic and every replica sees either all of
-// it or none. Readers check the key's revision on each call (a keys-only
-// read, no value transferred) and decode the document again only when it
-// changed; a change therefore applies to the next call on every replica.
+// it or none. With the state cache on, readers take the document the
+// cache's watch decoded: a change applies to the next call of the replica
+// that made it and, on other replicas, as soon as their watch delivers it.
+// Without the cache, readers check the key's revision on each call (a
+// keys-only read, no value transferred) and decode the document again
+// only when it changed. A change is always stored against the document
+// read from etcd (UpdateAccess retries with a fresh read).
 
 // AdminRole is the built-in role that may do everything, including managing
 // users, roles and grants. It always exists and cannot be dropped.
@@ -383,10 +387,21 @@ func decodeAccess(b []byte, rev int64) (*Access, error) {
 	return a, nil
 }
 
-// Access returns the current access control data. It costs one keys-only
-// etcd read; the document is decoded again only when it changed since the
-// last call.
+// Access returns the current access control data: from the watched cache
+// when it is current (see "Cached state" in the package documentation),
+// else with one keys-only etcd read, the document decoded again only when
+// it changed since the last call.
 func (c *Catalog) Access(ctx context.Context) (*Access, error) {
+	if sc := c.cache(ctx); sc != nil {
+		if a, ok := sc.accessDoc(); ok {
+			return a, nil
+		}
+	}
+	return c.readAccess(ctx)
+}
+
+// readAccess is Access reading etcd.
+func (c *Catalog) readAccess(ctx context.Context) (*Access, error) {
 	resp, err := c.cli.Get(ctx, c.accessKey(), clientv3.WithKeysOnly())
 	if err != nil {
 		return nil, fmt.Errorf("catalog: read access data: %w", err)
@@ -427,8 +442,12 @@ func (c *Catalog) Access(ctx context.Context) (*Access, error) {
 // change came first. When fn fails nothing is stored and its error is
 // returned.
 func (c *Catalog) UpdateAccess(ctx context.Context, fn func(*Access) error) error {
-	for {
+	for attempt := 1; ; attempt++ {
 		cur, err := c.Access(ctx)
+		if attempt > 1 {
+			// The cache may not have the change that came first yet.
+			cur, err = c.readAccess(ctx)
+		}
 		if err != nil {
 			return err
 		}
@@ -441,7 +460,7 @@ func (c *Catalog) UpdateAccess(ctx context.Context, fn func(*Access) error) erro
 			return fmt.Errorf("catalog: encode access data: %w", err)
 		}
 		key := c.accessKey()
-		resp, err := c.cli.Txn(ctx).
+		resp, err := c.txn(ctx).
 			If(clientv3.Compare(clientv3.ModRevision(key), "=", cur.Rev)).
 			Then(clientv3.OpPut(key, string(b))).
 			Commit()

@@ -111,7 +111,7 @@ func (c *Catalog) CommitBatch(ctx context.Context, tableID string, cms []Commit)
 	}
 	last := out[len(out)-1]
 	ops = append(ops, clientv3.OpPut(c.headKey(tableID), encodeHead(last.Version, last.Timestamp)))
-	resp, err := c.cli.Txn(ctx).
+	resp, err := c.txn(ctx).
 		If(
 			clientv3.Compare(clientv3.Value(c.headKey(tableID)), "=", string(st.headRaw)),
 			clientv3.Compare(clientv3.CreateRevision(c.metaKey(tableID)), ">", 0),

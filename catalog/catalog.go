@@ -23,6 +23,13 @@ type Catalog struct {
 	snaps   *snapshotCache
 	schemas *schemaCache
 	access  accessCache
+	// state caches resolved table state, kept fresh by an etcd watch; nil
+	// when Config.StateCacheSize is negative. written is the revision of
+	// the last write of the Catalogs sharing this one's etcd client and
+	// prefix, which cached reads wait for.
+	state   *stateCache
+	written *writeMark
+	closed  atomic.Bool
 
 	// replayed counts the commits read while resolving snapshots; tests
 	// use it to see checkpoints and the cache at work.
@@ -44,14 +51,31 @@ func New(ctx context.Context, cfg Config) (*Catalog, error) {
 		snaps:   newSnapshotCache(cfg.SnapshotCacheSize),
 		schemas: newSchemaCache(256),
 	}
-	if err := c.ensureDefaultNamespace(ctx); err != nil {
+	m, err := newCacheMetrics(cfg.Registerer)
+	if err != nil {
 		return nil, err
+	}
+	c.written = acquireWriteMark(c.cli, c.prefix)
+	if err := c.ensureDefaultNamespace(ctx); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	if cfg.StateCacheSize > 0 {
+		c.state = newStateCache(c.cli, c.prefix, cfg.StateCacheSize, m)
+		c.state.start(c.log.Warn)
 	}
 	return c, nil
 }
 
-// Close releases the Catalog's caches. It does not close the etcd client.
+// Close stops the cache's watch and releases the Catalog's caches. It does
+// not close the etcd client.
 func (c *Catalog) Close() error {
+	if c.state != nil {
+		c.state.stop()
+	}
+	if !c.closed.Swap(true) {
+		releaseWriteMark(c.cli, c.prefix)
+	}
 	c.snaps.clear()
 	c.schemas.clear()
 	return nil
@@ -131,7 +155,7 @@ func (c *Catalog) readState(ctx context.Context, id string) (*tableState, error)
 	if !isTableID(id) {
 		return nil, fmt.Errorf("%w: table id %q does not exist", ErrNotFound, id)
 	}
-	resp, err := c.cli.Txn(ctx).Then(
+	resp, err := c.txn(ctx).Then(
 		clientv3.OpGet(c.headKey(id)),
 		clientv3.OpGet(c.metaKey(id)),
 		clientv3.OpGet(c.oldestKey(id)),

@@ -31,6 +31,13 @@ func (c *Catalog) Head(ctx context.Context, tableID string) (int64, error) {
 	if !isTableID(tableID) {
 		return 0, fmt.Errorf("%w: table id %q does not exist", ErrNotFound, tableID)
 	}
+	if c.state != nil {
+		st, err := c.cachedState(ctx, tableID)
+		if err != nil {
+			return 0, err
+		}
+		return st.head.Version, nil
+	}
 	resp, err := c.cli.Get(ctx, c.headKey(tableID))
 	if err != nil {
 		return 0, fmt.Errorf("catalog: head of table %s: %w", tableID, err)
@@ -308,12 +315,19 @@ func (c *Catalog) Commits(ctx context.Context, tableID string, from, to int64) (
 	return out, nil
 }
 
-// withState calls read with a consistent read of the table, and again with
-// a fresh one (at most twice more) when etcd compacted the revision of the
-// read before read was done with it.
+// withState calls read with a consistent read of the table (from the
+// cache when it is current), and again with a fresh one read from etcd (at
+// most twice more) when etcd compacted the revision of the read before read
+// was done with it.
 func (c *Catalog) withState(ctx context.Context, tableID string, read func(*tableState) error) error {
 	for attempt := 1; ; attempt++ {
-		st, err := c.readState(ctx, tableID)
+		var st *tableState
+		var err error
+		if attempt == 1 {
+			st, err = c.cachedState(ctx, tableID)
+		} else {
+			st, err = c.readState(ctx, tableID)
+		}
 		if err != nil {
 			return err
 		}

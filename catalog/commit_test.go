@@ -155,6 +155,8 @@ func raceCommits(t *testing.T, catalogs []*Catalog, id string, writers, perWrite
 	}
 
 	total := writers * perWriter
+	// The other catalogs may run on other etcd clients: see their commits.
+	syncT(t, catalogs[0])
 	commits, err := catalogs[0].Commits(ctxT(t), id, 1, -1)
 	if err != nil {
 		t.Fatal(err)

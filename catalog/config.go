@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -42,6 +43,15 @@ type Config struct {
 	// SnapshotCacheSize is the number of resolved snapshots kept in memory;
 	// default 64, negative disables the cache.
 	SnapshotCacheSize int
+	// StateCacheSize is the number of tables (and, separately, of table
+	// names) whose resolved state is kept in memory and kept fresh by an
+	// etcd watch, so that reading a table's latest snapshot by name needs
+	// no etcd round trip (see "Cached state" in the package
+	// documentation); default 4096, negative disables the cache and every
+	// read goes to etcd.
+	StateCacheSize int
+	// Registerer, when set, receives the cache's metrics.
+	Registerer prometheus.Registerer
 	// Logger receives warnings about best-effort work (checkpoints); default
 	// discards.
 	Logger *slog.Logger
@@ -56,6 +66,7 @@ func DefaultConfig() Config {
 		InlineLimit:       512 << 10,
 		CheckpointEvery:   32,
 		SnapshotCacheSize: 64,
+		StateCacheSize:    4096,
 		Logger:            slog.New(slog.DiscardHandler),
 		Now:               time.Now,
 	}
@@ -75,6 +86,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SnapshotCacheSize == 0 {
 		c.SnapshotCacheSize = d.SnapshotCacheSize
+	}
+	if c.StateCacheSize == 0 {
+		c.StateCacheSize = d.StateCacheSize
 	}
 	if c.Logger == nil {
 		c.Logger = d.Logger

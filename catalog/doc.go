@@ -87,7 +87,8 @@
 // concurrently; two expiries of one table serialize on the oldest key.
 //
 // Reads of a table (Snapshot, Commits, History, and the base snapshot of a
-// commit) read its head, metadata and oldest key in one transaction, then
+// commit) read its head, metadata and oldest key in one transaction (or
+// take them from the cache, see "Cached state"), then
 // the checkpoint, timestamp and commit keys they need at that
 // transaction's revision, so an expiry committed meanwhile never shows them
 // a partial history. Cached snapshots below the oldest version are never
@@ -104,6 +105,55 @@
 // one transaction comparing the old name's id, that the target namespace
 // exists, that the new name is free under tname/ and view/, and the head
 // and metadata as read.
+//
+// # Cached state
+//
+// Resolving a table by name costs, read from etcd, its tname/ key and its
+// head, metadata and oldest keys, and access checks read the access key.
+// Unless Config.StateCacheSize is negative, a Catalog keeps these in memory
+// (table names with their ids, each table's head, metadata and oldest
+// version, and the access document; names and tables bounded by
+// StateCacheSize entries each) and keeps them fresh with one etcd watch of
+// the whole prefix, started at the revision of a read of the access key.
+// Entries are filled on first use by reading etcd; an entry read at
+// revision r is kept only when the watch has not yet applied a revision
+// above r, and it then applies every event after r, so nothing it missed
+// is skipped. Together with the resolved snapshots cached by version, a
+// query for a table's latest snapshot by name needs no etcd round trip.
+// Time travel (AS OF a time) still reads the timestamp index, and building
+// a snapshot not cached reads the commits after the nearest cached one or
+// checkpoint, at the revision the cached state is valid at.
+//
+// Freshness rules:
+//   - a cached state is a consistent committed version: head, metadata and
+//     oldest version all as of one revision, so snapshot isolation holds
+//     whatever the cache's lag; commits check the head they read from etcd,
+//     never from the cache;
+//   - read your writes: every write transaction made through a Catalog
+//     records its revision, shared by all the Catalogs of the process on
+//     the same etcd client and prefix; their reads through the cache wait
+//     until the watch has applied that revision (normally well under a
+//     millisecond; a write that changed no key makes the reader ask etcd
+//     for a progress notification). A reader that waited 50ms reads etcd
+//     instead, and so do later readers until the watch gets there;
+//   - a commit reported by WatchHeads counts as written: reads after the
+//     event see it;
+//   - other clients and processes: a change is seen as soon as the watch
+//     delivers it. Sync makes a Catalog see everything committed before
+//     the call, at the cost of one etcd read;
+//   - when the watch fails (the revision it resumes from was compacted,
+//     leader loss, a closed connection), the cache is emptied and every
+//     read goes to etcd until a new watch has synced; nothing cached before
+//     is served again;
+//   - a drop deletes the table's keys, and the delete events remove its
+//     entries; a rename deletes the old name and writes the new one and
+//     the metadata; ALTER and SetProperties write the metadata; grants and
+//     revokes write the access key: each is applied as its event arrives.
+//
+// Metrics (Config.Registerer): lakesoul_catalog_cache_lookups_total by
+// kind and result, cache_names and cache_tables (entries), cache_evictions_total,
+// cache_waits_total (reads that waited for their own write) and
+// cache_resyncs_total.
 //
 // # Schema evolution
 //

@@ -87,7 +87,7 @@ func (c *Catalog) expire(ctx context.Context, st *tableState, keepFrom int64) (_
 	// Commit timestamps strictly increase with the version, so the
 	// timestamp keys of the removed versions are exactly those below the
 	// timestamp of keepFrom.
-	resp, err := c.cli.Txn(ctx).
+	resp, err := c.txn(ctx).
 		If(
 			clientv3.Compare(clientv3.CreateRevision(c.metaKey(id)), ">", 0),
 			clientv3.Compare(clientv3.ModRevision(c.oldestKey(id)), "=", st.oldestRev),
@@ -116,7 +116,7 @@ func (c *Catalog) Oldest(ctx context.Context, tableID string) (int64, error) {
 	if !isTableID(tableID) {
 		return 0, fmt.Errorf("%w: table id %q does not exist", ErrNotFound, tableID)
 	}
-	resp, err := c.cli.Txn(ctx).Then(
+	resp, err := c.txn(ctx).Then(
 		clientv3.OpGet(c.headKey(tableID), clientv3.WithCountOnly()),
 		clientv3.OpGet(c.oldestKey(tableID)),
 	).Commit()

@@ -568,6 +568,9 @@ func TestExpireVersionsConcurrentCommits(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Each catalog sees what the other (on another etcd client) did.
+	syncT(t, c1)
+	syncT(t, c2)
 	ctx := ctxT(t)
 	head := int64(writers * per)
 	oldest, err := c1.Oldest(ctx, tbl.ID)

@@ -83,6 +83,14 @@ func openCatalog(t *testing.T, cli *clientv3.Client, mod func(*Config)) *Catalog
 	return c
 }
 
+// syncT makes c see every change committed so far through any Catalog.
+func syncT(t *testing.T, c *Catalog) {
+	t.Helper()
+	if err := c.Sync(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // testSchema has a primary-key candidate, a partition candidate and
 // assorted other columns.
 func testSchema() *arrow.Schema {

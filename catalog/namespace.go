@@ -31,7 +31,7 @@ func (c *Catalog) CreateNamespace(ctx context.Context, name string, props map[st
 		return nil, fmt.Errorf("catalog: encode namespace %q: %w", name, err)
 	}
 	key := c.nsKey(name)
-	resp, err := c.cli.Txn(ctx).
+	resp, err := c.txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
 		Then(clientv3.OpPut(key, string(b))).
 		Commit()
@@ -109,7 +109,7 @@ func (c *Catalog) DropNamespace(ctx context.Context, name string) error {
 		return namespaceNotFound(name)
 	}
 	key, tables, views := c.nsKey(name), c.tnamePrefix(name), c.viewPrefix(name)
-	resp, err := c.cli.Txn(ctx).
+	resp, err := c.txn(ctx).
 		If(
 			clientv3.Compare(clientv3.CreateRevision(key), ">", 0),
 			clientv3.Compare(clientv3.CreateRevision(tables), "=", 0).WithPrefix(),

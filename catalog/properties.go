@@ -103,7 +103,7 @@ func (c *Catalog) setProperties(ctx context.Context, tableID string, set map[str
 	if err != nil {
 		return nil, false, fmt.Errorf("catalog: encode table: %w", err)
 	}
-	tr, err := c.cli.Txn(ctx).
+	tr, err := c.txn(ctx).
 		If(clientv3.Compare(clientv3.ModRevision(c.metaKey(tableID)), "=", kv.ModRevision)).
 		Then(clientv3.OpPut(c.metaKey(tableID), string(meta))).
 		Commit()

@@ -123,6 +123,7 @@ func TestSetPropertiesConcurrent(t *testing.T) {
 		for err := range errs {
 			t.Fatal(err)
 		}
+		syncT(t, catalogs[1]) // the other catalog's client wrote too
 		got, err := catalogs[1].LoadTableByID(ctx, tbl.ID)
 		if err != nil {
 			t.Fatal(err)

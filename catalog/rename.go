@@ -41,7 +41,7 @@ func (c *Catalog) RenameTable(ctx context.Context, namespace, name, newNamespace
 // renameTable makes one attempt of RenameTable; retry reports that the
 // table changed between its read and the transaction.
 func (c *Catalog) renameTable(ctx context.Context, ns, name, newNS, newName string) (_ *Table, retry bool, _ error) {
-	id, err := c.tableID(ctx, ns, name)
+	id, err := c.readTableID(ctx, ns, name)
 	if err != nil {
 		return nil, false, err
 	}
@@ -70,7 +70,7 @@ func (c *Catalog) renameTable(ctx context.Context, ns, name, newNS, newName stri
 	}
 	nameKey, newNameKey := c.tnameKey(ns, name), c.tnameKey(newNS, newName)
 	nsKey, viewKey := c.nsKey(newNS), c.viewKey(newNS, newName)
-	resp, err := c.cli.Txn(ctx).
+	resp, err := c.txn(ctx).
 		If(
 			clientv3.Compare(clientv3.Value(nameKey), "=", id),
 			clientv3.Compare(clientv3.CreateRevision(nsKey), ">", 0),

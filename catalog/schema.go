@@ -135,7 +135,7 @@ func (c *Catalog) commitSchema(ctx context.Context, st *tableState, evolved *arr
 	if err != nil {
 		return nil, nil, fmt.Errorf("catalog: encode commit: %w", err)
 	}
-	resp, err := c.cli.Txn(ctx).
+	resp, err := c.txn(ctx).
 		If(
 			clientv3.Compare(clientv3.Value(c.headKey(tableID)), "=", string(st.headRaw)),
 			clientv3.Compare(clientv3.ModRevision(c.metaKey(tableID)), "=", st.metaRev),

@@ -340,7 +340,7 @@ func (c *Catalog) writeCheckpoint(ctx context.Context, tablePath string, s *Snap
 	}
 	// Only while the table exists (a dropped table must leave no keys) and
 	// the version was not expired (no checkpoint below the oldest version).
-	resp, err := c.cli.Txn(ctx).
+	resp, err := c.txn(ctx).
 		If(
 			clientv3.Compare(clientv3.CreateRevision(c.metaKey(id)), ">", 0),
 			clientv3.Compare(clientv3.CreateRevision(c.commitKey(id, s.Version)), ">", 0),

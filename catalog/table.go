@@ -130,7 +130,7 @@ func (c *Catalog) CreateTable(ctx context.Context, spec TableSpec) (*Table, erro
 
 	nsKey, nameKey := c.nsKey(t.Namespace), c.tnameKey(t.Namespace, t.Name)
 	viewKey := c.viewKey(t.Namespace, t.Name)
-	resp, err := c.cli.Txn(ctx).
+	resp, err := c.txn(ctx).
 		If(
 			clientv3.Compare(clientv3.CreateRevision(nsKey), ">", 0),
 			clientv3.Compare(clientv3.CreateRevision(nameKey), "=", 0),
@@ -174,10 +174,27 @@ func tableNotFound(ns, name string) error {
 	return fmt.Errorf("%w: table %s.%s does not exist", ErrNotFound, ns, name)
 }
 
-// tableID returns the id of the table ns.name.
+// tableID returns the id of the table ns.name, from the cache when it is
+// current.
 func (c *Catalog) tableID(ctx context.Context, ns, name string) (string, error) {
+	return c.lookupTableID(ctx, ns, name, c.cache(ctx))
+}
+
+// readTableID returns the id of the table ns.name read from etcd, for
+// changes made by name: they compare it in their transaction.
+func (c *Catalog) readTableID(ctx context.Context, ns, name string) (string, error) {
+	return c.lookupTableID(ctx, ns, name, nil)
+}
+
+// lookupTableID looks ns.name up in sc, unless nil, else in etcd.
+func (c *Catalog) lookupTableID(ctx context.Context, ns, name string, sc *stateCache) (string, error) {
 	if ValidateName("namespace", ns) != nil || ValidateName("table", name) != nil {
 		return "", tableNotFound(ns, name)
+	}
+	if sc != nil {
+		if id, ok := sc.tableID(ns, name); ok {
+			return id, nil
+		}
 	}
 	resp, err := c.cli.Get(ctx, c.tnameKey(ns, name))
 	if err != nil {
@@ -186,7 +203,11 @@ func (c *Catalog) tableID(ctx context.Context, ns, name string) (string, error) 
 	if len(resp.Kvs) == 0 {
 		return "", tableNotFound(ns, name)
 	}
-	return string(resp.Kvs[0].Value), nil
+	id := string(resp.Kvs[0].Value)
+	if sc != nil {
+		sc.putName(ns, name, id, resp.Header.Revision)
+	}
+	return id, nil
 }
 
 // LoadTable returns the current metadata of table ns.name, or ErrNotFound.
@@ -207,6 +228,13 @@ func (c *Catalog) LoadTable(ctx context.Context, namespace, name string) (*Table
 func (c *Catalog) LoadTableByID(ctx context.Context, id string) (*Table, error) {
 	if !isTableID(id) {
 		return nil, fmt.Errorf("%w: table id %q does not exist", ErrNotFound, id)
+	}
+	if c.state != nil {
+		st, err := c.cachedState(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return c.table(st.rec)
 	}
 	resp, err := c.cli.Get(ctx, c.metaKey(id))
 	if err != nil {
@@ -245,7 +273,7 @@ func (c *Catalog) ListTables(ctx context.Context, namespace string) ([]*Table, e
 		for i, id := range ids[:n] {
 			ops[i] = clientv3.OpGet(c.metaKey(id))
 		}
-		resp, err := c.cli.Txn(ctx).Then(ops...).Commit()
+		resp, err := c.txn(ctx).Then(ops...).Commit()
 		if err != nil {
 			return nil, fmt.Errorf("catalog: list tables of %q: %w", namespace, err)
 		}
@@ -289,7 +317,7 @@ func (c *Catalog) DropTable(ctx context.Context, namespace, name string) (*Table
 // dropTable makes one attempt of DropTable; retry reports that the table's
 // metadata changed between its read and the transaction.
 func (c *Catalog) dropTable(ctx context.Context, namespace, name string) (_ *Table, retry bool, _ error) {
-	id, err := c.tableID(ctx, namespace, name)
+	id, err := c.readTableID(ctx, namespace, name)
 	if err != nil {
 		return nil, false, err
 	}
@@ -311,7 +339,7 @@ func (c *Catalog) dropTable(ctx context.Context, namespace, name string) (_ *Tab
 		return nil, false, fmt.Errorf("catalog: drop table %s.%s: %w", namespace, name, err)
 	}
 	nameKey := c.tnameKey(namespace, name)
-	resp, err := c.cli.Txn(ctx).
+	resp, err := c.txn(ctx).
 		If(
 			clientv3.Compare(clientv3.Value(nameKey), "=", id),
 			clientv3.Compare(clientv3.ModRevision(c.metaKey(id)), "=", meta.Kvs[0].ModRevision),

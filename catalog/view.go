@@ -132,7 +132,7 @@ func (c *Catalog) CreateView(ctx context.Context, v View, orReplace bool) (*View
 		if err != nil {
 			return nil, err
 		}
-		resp, err := c.cli.Txn(ctx).
+		resp, err := c.txn(ctx).
 			If(
 				clientv3.Compare(clientv3.CreateRevision(nsKey), ">", 0),
 				clientv3.Compare(clientv3.CreateRevision(nameKey), "=", 0),

@@ -20,7 +20,8 @@ type HeadEvent struct {
 // order; a slow reader delays only itself, and the channel closes when the
 // watch ends (ctx done, or etcd gone for good). A consumer that must not
 // miss a commit re-reads the heads it cares about after (re)starting a
-// watch.
+// watch. Once an event is received, reads through this Catalog (and the
+// others sharing its etcd client) see its commit.
 func (c *Catalog) WatchHeads(ctx context.Context, tableID string) <-chan HeadEvent {
 	out := make(chan HeadEvent, 64)
 	key := c.prefix + "t/"
@@ -48,6 +49,7 @@ func (c *Catalog) WatchHeads(ctx context.Context, tableID string) <-chan HeadEve
 				if json.Unmarshal(ev.Kv.Value, &h) != nil {
 					continue
 				}
+				c.mustSee(ev.Kv.ModRevision)
 				select {
 				case out <- HeadEvent{TableID: id, Version: h.Version}:
 				case <-ctx.Done():

@@ -20,9 +20,10 @@ import (
 // The users of the server's own configuration (Config.Admins: the users
 // file, or the single --user) and the SQL users holding the admin role may
 // do everything. Any other user must be a user created by SQL, and holds
-// the privileges granted to it and to its roles. The access data is read
-// once per check with a keys-only etcd read of its revision, so a change
-// applies to the next call on every replica.
+// the privileges granted to it and to its roles. The access data comes
+// from the catalog's watched cache (see the catalog package's "Cached
+// state"): a grant or revoke applies to the next call on the replica that
+// made it, and on the others as soon as their etcd watch delivers it.
 
 // ErrPermission is a call the user is not allowed to make.
 var ErrPermission = errors.New("permission denied")

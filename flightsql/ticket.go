@@ -10,7 +10,6 @@ import (
 	"io"
 	"path"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -25,8 +24,8 @@ import (
 
 // Tickets and prepared-statement handles are self-contained: any replica
 // sharing the secret can serve them. Each is a JSON payload followed by its
-// HMAC-SHA256, so a client can neither forge nor alter one. The JSON is
-// deflated before it is signed.
+// HMAC-SHA256, so a client can neither forge nor alter one. JSON larger
+// than deflateAbove is deflated before it is signed.
 //
 // A ticket carries its plan, so DoGet parses and plans nothing: a native
 // scan ticket holds the table's definition at the pinned version, the
@@ -37,18 +36,35 @@ import (
 // EXPLAIN).
 
 // The first byte of a sealed payload says its format: JSON, or deflated
-// JSON for payloads above deflateAbove bytes.
+// JSON for payloads above deflateAbove bytes. Smaller payloads, such as
+// the ticket of a point lookup, are not worth compressing: deflating costs
+// more time than the bytes it saves on the wire.
 const (
 	sealPlain    byte = 2
 	sealDeflated byte = 3
-	deflateAbove      = 1 << 10
+	deflateAbove      = 4 << 10
 )
 
-// deflaters reuses compressors: each holds about a megabyte of state.
-var deflaters = sync.Pool{New: func() any {
-	w, _ := flate.NewWriter(nil, flate.BestSpeed)
-	return w
-}}
+// deflaters keeps a few compressors for reuse: each holds about a megabyte
+// of state, which a sync.Pool would drop at every garbage collection.
+var deflaters = make(chan *flate.Writer, 4)
+
+func getDeflater() *flate.Writer {
+	select {
+	case w := <-deflaters:
+		return w
+	default:
+		w, _ := flate.NewWriter(nil, flate.BestSpeed)
+		return w
+	}
+}
+
+func putDeflater(w *flate.Writer) {
+	select {
+	case deflaters <- w:
+	default:
+	}
+}
 
 // maxSealedPayload bounds the decompressed payload of a ticket or handle.
 const maxSealedPayload = 256 << 20
@@ -251,8 +267,8 @@ func (s *Server) seal(v any) ([]byte, error) {
 		return s.sign(sealPlain, raw), nil
 	}
 	var buf bytes.Buffer
-	zw := deflaters.Get().(*flate.Writer)
-	defer deflaters.Put(zw)
+	zw := getDeflater()
+	defer putDeflater(zw)
 	zw.Reset(&buf)
 	if _, err := zw.Write(raw); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/auth"
 	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
@@ -31,8 +32,11 @@ type serveConfig struct {
 	DataDir       string   // absolute
 	EtcdEndpoints []string // empty: embedded etcd under DataDir/etcd
 	EtcdPrefix    string
-	Warehouse     string // URI; default file://DataDir/warehouse
-	FileCacheMiB  int64  // Parquet metadata cache; 0: none
+	// CatalogCache is the number of tables whose state the catalog keeps
+	// in memory, fresh through an etcd watch; negative disables it.
+	CatalogCache int
+	Warehouse    string // URI; default file://DataDir/warehouse
+	FileCacheMiB int64  // Parquet metadata cache; 0: none
 
 	// Credentials of the external etcd cluster (etcdclient.go).
 	EtcdCA, EtcdCert, EtcdKey string
@@ -87,7 +91,7 @@ func (c serveConfig) passwordAuth() bool { return c.UsersFile != "" || c.User !=
 
 var serveGroups = []flagGroup{
 	{"Network", []string{"listen", "tls-cert", "tls-key", "tls-client-ca", "metrics-listen"}},
-	{"Storage", []string{"data-dir", "etcd-endpoints", "etcd-prefix", "warehouse",
+	{"Storage", []string{"data-dir", "etcd-endpoints", "etcd-prefix", "catalog-cache", "warehouse",
 		"s3-endpoint", "s3-access-key", "s3-secret-key", "s3-region", "s3-insecure"}},
 	{"etcd client", etcdClientFlagNames},
 	{"Authentication", []string{"users-file", "user", "password", "secret", "token-ttl", "insecure-no-auth"}},
@@ -108,6 +112,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.StringVar(&c.DataDir, "data-dir", defaultDataDir, "`dir`ectory of the embedded etcd, the default warehouse and the generated secret")
 	fs.StringVar(&etcdEndpoints, "etcd-endpoints", "", "comma-separated `URLs` of an external etcd cluster, instead of the embedded one")
 	fs.StringVar(&c.EtcdPrefix, "etcd-prefix", defaultEtcdPrefix, "`prefix` of the catalog's etcd keys")
+	fs.IntVar(&c.CatalogCache, "catalog-cache", catalog.DefaultConfig().StateCacheSize, "`tables` whose names, heads and metadata the catalog keeps in memory, fresh through an etcd watch, so that planning a query reads no etcd; -1 disables")
 	fs.StringVar(&c.Warehouse, "warehouse", "", "`URI` of the table files: file:///path or s3://bucket/prefix (default file://<data-dir>/warehouse)")
 	fs.StringVar(&c.S3Endpoint, "s3-endpoint", "", "S3 `host:port` (or http(s)://host:port), for s3:// warehouses")
 	fs.StringVar(&c.S3AccessKey, "s3-access-key", "", "S3 access `key`")

@@ -114,6 +114,8 @@ func run(ctx context.Context, cfg serveConfig, env runEnv) error {
 	ccfg := catalog.DefaultConfig()
 	ccfg.Client = cli
 	ccfg.Prefix = cfg.EtcdPrefix
+	ccfg.StateCacheSize = cfg.CatalogCache
+	ccfg.Registerer = reg
 	ccfg.Manifests = txn.ManifestStore(st)
 	ccfg.Logger = lg.With("component", "catalog")
 	cat, err := catalog.New(ctx, ccfg)
