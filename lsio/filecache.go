@@ -89,9 +89,11 @@ func (c *FileCache) get(k cacheKey) (any, bool) {
 		return nil, false
 	}
 	c.mu.Lock()
+	var v any
 	el, ok := c.entries[k]
 	if ok {
 		c.lru.MoveToFront(el)
+		v = el.Value.(*cacheEntry).val
 	}
 	c.mu.Unlock()
 	if !ok {
@@ -99,7 +101,7 @@ func (c *FileCache) get(k cacheKey) (any, bool) {
 		return nil, false
 	}
 	c.hits[k.kind].Add(1)
-	return el.Value.(*cacheEntry).val, true
+	return v, true
 }
 
 // put caches v under k, charged bytes, evicting older entries as needed.

@@ -3,6 +3,7 @@ package lsio_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -177,5 +178,67 @@ func TestFileCacheBound(t *testing.T) {
 	}
 	if s := cache.Stats(); s.Bytes > 200<<10 || s.Entries == 0 {
 		t.Fatalf("cache holds %d bytes in %d entries, budget %d", s.Bytes, s.Entries, 200<<10)
+	}
+}
+
+// Readers sharing one cache from many goroutines, with a budget small
+// enough to evict all the time, get the same answers as without a cache.
+func TestFileCacheConcurrent(t *testing.T) {
+	ctx := context.Background()
+	st := lsio.NewMem()
+	want := writePointFile(t, st, 2500)
+	defer want.Release()
+	ids := want.Column(0).(*array.Int64)
+	cache := lsio.NewFileCache(8 << 10)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 40; i++ {
+				row := (g*997 + i*131) % 2500
+				rg := row / 1000
+				pf, err := lsio.OpenParquet(ctx, st, "p.parquet", lsio.ReadOptions{Cache: cache})
+				if err != nil {
+					errs <- err
+					return
+				}
+				kept, err := pf.MayContain(ctx, rg, "id", []any{ids.Value(row)})
+				if err == nil && len(kept) != 1 {
+					err = fmt.Errorf("row %d: bloom filter lost its key", row)
+				}
+				if err == nil {
+					var pages []lsio.PageStats
+					pages, _, err = pf.PageStats(ctx, rg, "id")
+					if err == nil && len(pages) == 0 {
+						err = fmt.Errorf("row group %d: no pages", rg)
+					}
+				}
+				if err == nil {
+					var rec arrow.RecordBatch
+					rec, err = pf.ReadRanges(ctx, []string{"id", "s"}, rg, []lsio.RowRange{{Start: int64(row % 1000), Rows: 1}})
+					if err == nil {
+						if got := rec.Column(0).(*array.Int64).Value(0); got != ids.Value(row) {
+							err = fmt.Errorf("row %d: read id %d", row, got)
+						}
+						rec.Release()
+					}
+				}
+				pf.Close()
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if s := cache.Stats(); s.Bytes > 8<<10 || s.Evictions == 0 {
+		t.Fatalf("cache stats %+v: want evictions within the budget", s)
 	}
 }
