@@ -49,9 +49,15 @@ func (pf *ParquetFile) leaf(column string) (int, bool) {
 	return pf.leaves[fi][0], true
 }
 
-// parquetReader returns a low-level reader over the parsed footer reading
-// from src.
-func (pf *ParquetFile) parquetReader(src io.ReaderAt, buffered bool) (*file.Reader, error) {
+// parquetReader returns a low-level reader over the parsed footer, reading
+// the file's bytes under ctx; buffered readers fetch pages as they are
+// read instead of whole column chunks.
+func (pf *ParquetFile) parquetReader(ctx context.Context, buffered bool) (*file.Reader, error) {
+	raw, err := pf.source(ctx)
+	if err != nil {
+		return nil, err
+	}
+	src := ctxReaderAt{ctx: ctx, r: raw}
 	props := parquet.NewReaderProperties(memory.DefaultAllocator)
 	if buffered {
 		props.BufferedStreamEnabled = true
@@ -108,11 +114,7 @@ func (pf *ParquetFile) bloomFilter(ctx context.Context, rg, leaf int) (bf metada
 		}
 	}
 	defer recoverDamaged(&err)
-	src, err := pf.source(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rdr, err := pf.parquetReader(ctxReaderAt{ctx: ctx, r: src}, false)
+	rdr, err := pf.parquetReader(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -196,11 +198,7 @@ func (pf *ParquetFile) readPageStats(ctx context.Context, rg, leaf int, typ arro
 	if err != nil || cc.GetOffsetIndexLocation() == nil {
 		return nil, nil
 	}
-	src, err := pf.source(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rdr, err := pf.parquetReader(ctxReaderAt{ctx: ctx, r: src}, false)
+	rdr, err := pf.parquetReader(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -409,24 +407,23 @@ func (pf *ParquetFile) readRanges(ctx context.Context, schema *arrow.Schema, fie
 // once per context, so that a lookup reading several row groups of a file
 // builds the file's schema manifest once.
 func (pf *ParquetFile) rangeReader(ctx context.Context) (*pqarrow.FileReader, error) {
-	src, err := pf.source(ctx)
+	pf.mu.Lock()
+	fr, frCtx := pf.ranges, pf.rangesCtx
+	pf.mu.Unlock()
+	if fr != nil && frCtx == ctx {
+		return fr, nil
+	}
+	rdr, err := pf.parquetReader(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	fr, err = pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: min(rangeBatch, pf.opts.BatchSize)}, pf.opts.Allocator)
 	if err != nil {
 		return nil, err
 	}
 	pf.mu.Lock()
-	defer pf.mu.Unlock()
-	if pf.ranges != nil && pf.rangesCtx == ctx {
-		return pf.ranges, nil
-	}
-	rdr, err := pf.parquetReader(ctxReaderAt{ctx: ctx, r: src}, true)
-	if err != nil {
-		return nil, err
-	}
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: min(rangeBatch, pf.opts.BatchSize)}, pf.opts.Allocator)
-	if err != nil {
-		return nil, err
-	}
 	pf.ranges, pf.rangesCtx = fr, ctx
+	pf.mu.Unlock()
 	return fr, nil
 }
 
