@@ -2,7 +2,7 @@ package upsert
 
 import "fmt"
 
-// target is one of the goals, checked against a run.
+// target is one of the suite's goals, checked against a run.
 type target struct {
 	name, measured, verdict string
 }
