@@ -2,6 +2,7 @@ package mor
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -78,6 +79,7 @@ func (p *Plan) locateKeys(ctx context.Context, pf *lsio.ParquetFile, rgs []int, 
 	}
 	pred := And(keyFilter...)
 	out := map[int][]lsio.RowRange{}
+	cand := map[int][]lsio.RowRange{} // candidate rows of each row group
 	for _, rg := range rgs {
 		// The values each key column's bloom filter admits in this row
 		// group; the page search looks only for those.
@@ -113,21 +115,27 @@ func (p *Plan) locateKeys(ctx context.Context, pf *lsio.ParquetFile, rgs []int, 
 				ranges = p.pagesMayMatch(pages, probe, append(slices.Clone(keyFilter), &InList{Column: probe, Values: admitted}))
 			}
 		}
-		if len(ranges) == 0 {
-			continue
+		if len(ranges) > 0 {
+			cand[rg] = ranges
 		}
-		keys, err := readRanges(ctx, pf, tbl.PrimaryKey, map[int][]lsio.RowRange{rg: ranges}, p.opts.Allocator)
-		if err != nil {
-			return nil, err
-		}
-		ok, err := Matches(pred, keys)
-		keys.Release()
-		if err != nil {
-			return nil, err
-		}
+	}
+	if len(cand) == 0 {
+		return out, nil
+	}
+	// One read of the key columns of every candidate page of the file.
+	keys, err := readRanges(ctx, pf, tbl.PrimaryKey, cand, p.opts.Allocator)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := Matches(pred, keys)
+	keys.Release()
+	if err != nil {
+		return nil, err
+	}
+	i := 0
+	for _, rg := range slices.Sorted(maps.Keys(cand)) {
 		var hits []lsio.RowRange
-		i := 0
-		for _, r := range ranges {
+		for _, r := range cand[rg] {
 			for j := int64(0); j < r.Rows; j, i = j+1, i+1 {
 				if ok[i] {
 					hits = appendRow(hits, r.Start+j)
