@@ -21,7 +21,7 @@ const (
 	DefaultZstdLevel        = 1
 	DefaultBatchSize        = 8192
 	DefaultWholeObjectBelow = 32 << 20
-	DefaultPageBytes        = 8 << 10
+	DefaultPageBytes        = 32 << 10
 	// bloomFPP is the false-positive rate of key columns' bloom filters:
 	// about 9.6 bits per distinct key.
 	bloomFPP = 0.01
