@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 
@@ -193,11 +194,39 @@ func readBatches(r flight.MessageReader, what string) ([]arrow.RecordBatch, erro
 		rec := r.RecordBatch()
 		rec.Retain()
 		recs = append(recs, rec)
+		for i, col := range rec.Columns() {
+			if err := validateArray(col); err != nil {
+				return recs, invalidf("reading %s: column %q is malformed: %v", what, rec.Schema().Field(i).Name, err)
+			}
+		}
 	}
 	if err := r.Err(); err != nil {
 		return recs, invalidf("reading %s: %v", what, err)
 	}
 	return recs, nil
+}
+
+// validateArray checks a client's array beyond what the IPC reader checks:
+// offsets of variable-length values within their data, list offsets within
+// their children, recursively. Writers trust them (a string whose offsets
+// point past its data would crash the Parquet encoder).
+func validateArray(a arrow.Array) error {
+	if v, ok := a.(interface{ ValidateFull() error }); ok {
+		if err := v.ValidateFull(); err != nil {
+			return err
+		}
+	}
+	switch x := a.(type) {
+	case *array.Struct:
+		for i := 0; i < x.NumField(); i++ {
+			if err := validateArray(x.Field(i)); err != nil {
+				return err
+			}
+		}
+	case array.ListLike:
+		return validateArray(x.ListValues())
+	}
+	return nil
 }
 
 // ClosePreparedStatement has nothing to free: handles hold no server state.
