@@ -2,6 +2,7 @@ package flightsql
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/plan"
@@ -207,12 +209,31 @@ func readBatches(r flight.MessageReader, what string) ([]arrow.RecordBatch, erro
 }
 
 // validateArray checks a client's array beyond what the IPC reader checks:
-// offsets of variable-length values within their data, list offsets within
-// their children, recursively. Writers trust them (a string whose offsets
-// point past its data would crash the Parquet encoder).
-func validateArray(a arrow.Array) error {
-	if v, ok := a.(interface{ ValidateFull() error }); ok {
-		if err := v.ValidateFull(); err != nil {
+// the offsets of variable-length values and lists lie within their
+// buffers and data and never decrease, recursively. Writers trust them (a
+// string whose offsets point past its data crashes the Parquet encoder).
+func validateArray(a arrow.Array) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	d := a.Data()
+	switch a.DataType().ID() {
+	case arrow.STRING, arrow.BINARY:
+		if err := checkOffsets(d, 4, dataLen(d)); err != nil {
+			return err
+		}
+	case arrow.LARGE_STRING, arrow.LARGE_BINARY:
+		if err := checkOffsets(d, 8, dataLen(d)); err != nil {
+			return err
+		}
+	case arrow.LIST, arrow.MAP:
+		if err := checkOffsets(d, 4, int64(d.Children()[0].Len())); err != nil {
+			return err
+		}
+	case arrow.LARGE_LIST:
+		if err := checkOffsets(d, 8, int64(d.Children()[0].Len())); err != nil {
 			return err
 		}
 	}
@@ -225,6 +246,53 @@ func validateArray(a arrow.Array) error {
 		}
 	case array.ListLike:
 		return validateArray(x.ListValues())
+	}
+	return nil
+}
+
+// dataLen is the length of a binary array's data buffer (0 when absent).
+func dataLen(d arrow.ArrayData) int64 {
+	if bufs := d.Buffers(); len(bufs) > 2 && bufs[2] != nil {
+		return int64(bufs[2].Len())
+	}
+	return 0
+}
+
+// checkOffsets checks the offsets buffer (of width-byte integers) of an
+// array with variable-length elements stored in a range of limit.
+func checkOffsets(d arrow.ArrayData, width int, limit int64) error {
+	n := d.Len()
+	if n == 0 {
+		return nil
+	}
+	var buf *memory.Buffer
+	if bufs := d.Buffers(); len(bufs) > 1 {
+		buf = bufs[1]
+	}
+	if buf == nil || d.Offset() < 0 || (d.Offset()+n+1)*width > buf.Len() {
+		return fmt.Errorf("offsets buffer too short for %d values", n)
+	}
+	b := buf.Bytes()
+	at := func(i int) int64 {
+		p := (d.Offset() + i) * width
+		if width == 4 {
+			return int64(int32(binary.LittleEndian.Uint32(b[p:])))
+		}
+		return int64(binary.LittleEndian.Uint64(b[p:]))
+	}
+	prev := at(0)
+	if prev < 0 {
+		return fmt.Errorf("negative offset %d", prev)
+	}
+	for i := 1; i <= n; i++ {
+		o := at(i)
+		if o < prev {
+			return fmt.Errorf("offsets decrease at value %d", i-1)
+		}
+		prev = o
+	}
+	if prev > limit {
+		return fmt.Errorf("offsets reach %d, past the %d bytes or values they index", prev, limit)
 	}
 	return nil
 }
