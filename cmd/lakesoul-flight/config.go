@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lakesoul-io/lakesoul-flight/catalog"
 	"github.com/lakesoul-io/lakesoul-flight/flightsql/auth"
 	"github.com/lakesoul-io/lakesoul-flight/lsio"
 )
@@ -112,7 +111,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.StringVar(&c.DataDir, "data-dir", defaultDataDir, "`dir`ectory of the embedded etcd, the default warehouse and the generated secret")
 	fs.StringVar(&etcdEndpoints, "etcd-endpoints", "", "comma-separated `URLs` of an external etcd cluster, instead of the embedded one")
 	fs.StringVar(&c.EtcdPrefix, "etcd-prefix", defaultEtcdPrefix, "`prefix` of the catalog's etcd keys")
-	fs.IntVar(&c.CatalogCache, "catalog-cache", catalog.DefaultConfig().StateCacheSize, "`tables` whose names, heads and metadata the catalog keeps in memory, fresh through an etcd watch, so that planning a query reads no etcd; -1 disables")
+	fs.IntVar(&c.CatalogCache, "catalog-cache", -1, "`tables` whose names, heads and metadata the catalog keeps in memory, fresh through an etcd watch, so that planning a query reads no etcd; other replicas' commits then show up only as the watch delivers them, so it is off by default (-1); turn it on for a single server")
 	fs.StringVar(&c.Warehouse, "warehouse", "", "`URI` of the table files: file:///path or s3://bucket/prefix (default file://<data-dir>/warehouse)")
 	fs.StringVar(&c.S3Endpoint, "s3-endpoint", "", "S3 `host:port` (or http(s)://host:port), for s3:// warehouses")
 	fs.StringVar(&c.S3AccessKey, "s3-access-key", "", "S3 access `key`")
